@@ -1,0 +1,161 @@
+"""bytes -> Envelope and back. Decoding never raises: bad input becomes a typed rejection."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from caseflow.events.catalogue import EVENT_TYPES
+from caseflow.events.envelope import CASE_ID_PATTERN, Envelope
+
+DEFAULT_MAX_BYTES = 64 * 1024
+#: The Aliens Act 2000 took effect on 1 April 2001; nothing caseflow tracks happened earlier.
+EARLIEST_TIME = datetime(2001, 4, 1, tzinfo=UTC)
+#: Partners' clocks may run a little ahead; a day is generous, a century is not.
+MAX_CLOCK_SKEW = timedelta(days=1)
+
+
+class Reason(StrEnum):
+    """Machine-readable rejection reasons; the values are part of the public contract."""
+
+    TOO_LARGE = "too_large"
+    INVALID_ENCODING = "invalid_encoding"
+    MALFORMED_JSON = "malformed_json"
+    NOT_AN_OBJECT = "not_an_object"
+    NOT_CLOUDEVENT = "not_cloudevent"
+    INVALID_ENVELOPE = "invalid_envelope"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID_DATA = "invalid_data"
+    TIME_OUT_OF_RANGE = "time_out_of_range"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    envelope: Envelope
+    data: BaseModel
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why a record was refused. ``detail`` names fields and rules, never values."""
+
+    reason: str
+    detail: str
+    event_id: str | None = None
+    event_type: str | None = None
+    case_id: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "id": self.event_id,
+            "type": self.event_type,
+            "reason": self.reason,
+            "detail": self.detail,
+        }
+
+
+def decode(
+    raw: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    now: datetime | None = None,
+) -> Decoded | Rejection:
+    """Decode one structured-mode CloudEvent. ``now`` enables the check against future times."""
+    if len(raw) > max_bytes:
+        return Rejection(Reason.TOO_LARGE, f"record is {len(raw)} bytes, the limit is {max_bytes}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Rejection(Reason.INVALID_ENCODING, f"not UTF-8 at byte {exc.start}")
+    try:
+        obj = json.loads(text)
+    except RecursionError:
+        return Rejection(Reason.MALFORMED_JSON, "JSON nested too deeply")
+    except ValueError as exc:
+        position = getattr(exc, "pos", None)
+        where = f" at character {position}" if position is not None else ""
+        return Rejection(Reason.MALFORMED_JSON, f"not valid JSON{where}")
+    return decode_object(obj, now=now)
+
+
+def decode_object(obj: Any, *, now: datetime | None = None) -> Decoded | Rejection:
+    """Validate an already parsed JSON value as a caseflow CloudEvent."""
+    if not isinstance(obj, dict):
+        return Rejection(Reason.NOT_AN_OBJECT, f"expected a JSON object, got {_json_kind(obj)}")
+    ids = _identity(obj)
+    if obj.get("specversion") != "1.0" or not {"id", "source", "type"} <= obj.keys():
+        return Rejection(
+            Reason.NOT_CLOUDEVENT,
+            "a CloudEvents 1.0 event needs specversion '1.0', id, source and type",
+            **ids,
+        )
+    model = EVENT_TYPES.get(obj["type"]) if isinstance(obj["type"], str) else None
+    if model is None:
+        return Rejection(Reason.UNKNOWN_TYPE, "type is not in the event catalogue", **ids)
+    try:
+        envelope = Envelope.model_validate(obj)
+    except (ValidationError, RecursionError) as exc:
+        return Rejection(Reason.INVALID_ENVELOPE, _describe(exc), **ids)
+    if envelope.time < EARLIEST_TIME or (now is not None and envelope.time > now + MAX_CLOCK_SKEW):
+        return Rejection(
+            Reason.TIME_OUT_OF_RANGE, "time is before 2001-04-01 or in the future", **ids
+        )
+    try:
+        data = model.model_validate(envelope.data if envelope.data is not None else {})
+    except (ValidationError, RecursionError) as exc:
+        return Rejection(Reason.INVALID_DATA, _describe(exc, prefix="data"), **ids)
+    return Decoded(envelope, data)
+
+
+def encode(envelope: Envelope) -> bytes:
+    """Structured-mode JSON, compact, without absent optional attributes."""
+    return envelope.model_dump_json(exclude_none=True).encode()
+
+
+def headers(envelope: Envelope) -> list[tuple[str, bytes]]:
+    """Kafka headers mirroring the routing attributes (binary-mode names) for cheap filtering."""
+    return [
+        ("ce_id", envelope.id.encode()),
+        ("ce_type", envelope.type.encode()),
+        ("ce_specversion", envelope.specversion.encode()),
+    ]
+
+
+def _identity(obj: dict[str, Any]) -> dict[str, str | None]:
+    """The id, type and case id of a record, when they are plain short strings."""
+
+    def short(key: str) -> str | None:
+        value = obj.get(key)
+        return value if isinstance(value, str) and 0 < len(value) <= 200 else None
+
+    subject = short("subject")
+    if subject is not None and not _looks_like_case_id(subject):
+        subject = None
+    return {"event_id": short("id"), "event_type": short("type"), "case_id": subject}
+
+
+def _looks_like_case_id(value: str) -> bool:
+    return CASE_ID_PATTERN.match(value) is not None
+
+
+def _describe(exc: Exception, prefix: str = "") -> str:
+    """Field locations and error kinds only: input values may hold personal data."""
+    if not isinstance(exc, ValidationError):
+        return "structure nested too deeply"
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False)[:5]:
+        location = ".".join(str(p) for p in (prefix, *error["loc"]) if p != "")
+        parts.append(f"{location or 'event'}: {error['type']}")
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )

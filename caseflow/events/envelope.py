@@ -1,0 +1,84 @@
+"""The CloudEvents 1.0 envelope (structured JSON mode) that every caseflow record carries."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
+
+LEGAL_TZ = ZoneInfo("Europe/Amsterdam")
+
+#: A pseudonymous case id: letters, digits and a few separators, never a name.
+CASE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+CaseId = Annotated[str, StringConstraints(pattern=CASE_ID_PATTERN.pattern)]
+#: Short printable text without control characters.
+Text = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+]
+
+_EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+_CORE_ATTRIBUTES = frozenset(
+    {
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "subject",
+        "time",
+        "datacontenttype",
+        "dataschema",
+        "data",
+    }
+)
+
+
+class Envelope(BaseModel):
+    """A CloudEvents 1.0 event; extension attributes (e.g. ``cohort``) are kept as extra fields."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", strict=False)
+
+    specversion: Literal["1.0"]
+    id: Text
+    source: Text
+    type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,99}$")]
+    subject: CaseId
+    time: AwareDatetime
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataschema: Text | None = None
+    data: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _extensions_are_named_by_the_spec(self) -> Envelope:
+        for name, value in (self.model_extra or {}).items():
+            if not _EXTENSION_NAME.match(name):
+                raise ValueError("extension attribute names are 1-20 lowercase letters or digits")
+            if not isinstance(value, str | int | bool) or isinstance(value, float):
+                raise ValueError("extension attribute values are strings, integers or booleans")
+        return self
+
+    @property
+    def case_id(self) -> str:
+        return self.subject
+
+    @property
+    def legal_date(self) -> date:
+        """The legal date of the event: its ``time`` seen from Europe/Amsterdam."""
+        return legal_date_of(self.time)
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    def with_extensions(self, **values: str | int | bool) -> Envelope:
+        """A copy carrying extra extension attributes; the event itself is unchanged."""
+        payload = self.model_dump(mode="json", exclude_none=True)
+        payload.update(values)
+        return Envelope.model_validate(payload)
+
+
+def legal_date_of(instant: datetime) -> date:
+    """An instant becomes a legal date only here, in Europe/Amsterdam."""
+    return instant.astimezone(LEGAL_TZ).date()

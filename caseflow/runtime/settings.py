@@ -1,0 +1,52 @@
+"""Settings from the environment (prefix ``CASEFLOW_``); built at startup, never at import."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASEFLOW_", extra="ignore", frozen=True)
+
+    #: Where `caseflow infra` keeps pids, ports, logs and the embedded PostgreSQL's data.
+    home: Path = Path(".caseflow")
+    broker_host: str = "127.0.0.1"
+    broker_port: int = 19092
+    #: Overrides host/port, e.g. ``kafka://kafka:9092`` in the deployment.
+    broker_url: str | None = None
+    partitions: int = Field(default=6, ge=1, le=256)
+    #: When unset: the PostgreSQL on 127.0.0.1:5432 if it answers, else an embedded pgserver.
+    database_url: str | None = None
+    database_name: str = "caseflow"
+    local_postgres: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    clock: Literal["live", "simulated"] = "live"
+    cohort_cutoff: date = date(2020, 4, 1)
+    max_event_bytes: int = 64 * 1024
+    intake_port: int = 8081
+    deadline_port: int = 8082
+    dublin_port: int = 8083
+    metrics_port: int = 9464
+    http_host: str = "127.0.0.1"
+    partners_file: Path | None = None
+    log_level: str = "info"
+    log_format: Literal["json", "text"] = "json"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        if self.broker_url:
+            return self.broker_url.removeprefix("kafka://")
+        return f"{self.broker_host}:{self.broker_port}"
+
+    @property
+    def faust_broker(self) -> str:
+        return "kafka://" + self.bootstrap_servers
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment now; keyword overrides win (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

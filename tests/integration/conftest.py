@@ -1,0 +1,46 @@
+"""Integration tier: a real broker and a real PostgreSQL, started once for the session."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from caseflow.runtime import infra
+from caseflow.runtime.infra import InfraState
+from caseflow.runtime.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def infra_settings() -> Settings:
+    """Own home, port and database, so a developer's running `caseflow up` is left alone."""
+    return load_settings(
+        home=ROOT / ".caseflow" / "test",
+        broker_port=int(os.environ.get("CASEFLOW_TEST_BROKER_PORT", "19093")),
+        database_name="caseflow_test",
+        partitions=6,
+    )
+
+
+@pytest.fixture(scope="session")
+def infra_state(infra_settings: Settings) -> Iterator[InfraState]:
+    state = asyncio.run(infra.up(infra_settings))
+    yield state
+    infra.down(infra_settings)
+
+
+@pytest.fixture(scope="session")
+def bootstrap(infra_state: InfraState) -> str:
+    assert infra_state.broker_address
+    return infra_state.broker_address
+
+
+@pytest.fixture(scope="session")
+def dsn(infra_state: InfraState) -> str:
+    assert infra_state.postgres_dsn
+    return infra_state.postgres_dsn
