@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def infra_settings() -> Settings:
     """Own home, port and database, so a developer's running `caseflow up` is left alone."""
+    port = int(os.environ.get("CASEFLOW_TEST_BROKER_PORT", "19093"))
     return load_settings(
-        home=ROOT / ".caseflow" / "test",
-        broker_port=int(os.environ.get("CASEFLOW_TEST_BROKER_PORT", "19093")),
+        home=ROOT / ".caseflow" / f"test-{port}",
+        broker_port=port,
         database_name="caseflow_test",
         partitions=6,
     )
