@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -18,6 +19,9 @@ DEFAULT_MAX_BYTES = 64 * 1024
 EARLIEST_TIME = datetime(2001, 4, 1, tzinfo=UTC)
 #: Partners' clocks may run a little ahead; a day is generous, a century is not.
 MAX_CLOCK_SKEW = timedelta(days=1)
+#: Deeper events are refused: pydantic cannot serialise past ~250 levels, so they could not be
+#: re-published, and no event type needs more than a few.
+MAX_DEPTH = 32
 
 
 class Reason(StrEnum):
@@ -87,7 +91,14 @@ def decode_object(obj: Any, *, now: datetime | None = None) -> Decoded | Rejecti
     """Validate an already parsed JSON value as a caseflow CloudEvent."""
     if not isinstance(obj, dict):
         return Rejection(Reason.NOT_AN_OBJECT, f"expected a JSON object, got {_json_kind(obj)}")
+    shape = _shape(obj)
+    if shape.unpaired_surrogate:
+        return Rejection(
+            Reason.INVALID_ENCODING, "text with an unpaired surrogate (\\ud800-\\udfff)"
+        )
     ids = _identity(obj)
+    if shape.non_finite:
+        return Rejection(Reason.MALFORMED_JSON, "NaN and Infinity are not JSON numbers", **ids)
     if obj.get("specversion") != "1.0" or not {"id", "source", "type"} <= obj.keys():
         return Rejection(
             Reason.NOT_CLOUDEVENT,
@@ -105,6 +116,8 @@ def decode_object(obj: Any, *, now: datetime | None = None) -> Decoded | Rejecti
         return Rejection(
             Reason.TIME_OUT_OF_RANGE, "time is before 2001-04-01 or in the future", **ids
         )
+    if shape.depth > MAX_DEPTH:
+        return Rejection(Reason.INVALID_DATA, f"data is nested more than {MAX_DEPTH} levels", **ids)
     try:
         data = model.model_validate(envelope.data if envelope.data is not None else {})
     except (ValidationError, RecursionError) as exc:
@@ -143,13 +156,64 @@ def _looks_like_case_id(value: str) -> bool:
     return CASE_ID_PATTERN.match(value) is not None
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    depth: int
+    unpaired_surrogate: bool
+    non_finite: bool
+
+
+def _shape(value: Any) -> _Shape:
+    """What a parsed value holds that JSON text cannot carry back out; iterative, never raises.
+
+    ``json.loads`` accepts ``NaN`` and ``"\\ud800"``, but re-encoding would turn the first into
+    null and fail on the second: an accepted event must be one that can be re-published.
+    """
+    depth, surrogate, non_finite = 0, False, False
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        node, level = pending.pop()
+        depth = max(depth, level)
+        if isinstance(node, str):
+            surrogate = surrogate or not _encodable(node)
+        elif isinstance(node, float):
+            non_finite = non_finite or not math.isfinite(node)
+        elif isinstance(node, dict):
+            pending.extend((key, level + 1) for key in node)
+            pending.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            pending.extend((child, level + 1) for child in node)
+    return _Shape(depth, surrogate, non_finite)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _known_fields() -> frozenset[str]:
+    models: list[type[BaseModel]] = [Envelope, *EVENT_TYPES.values()]
+    return frozenset(name for model in models for name in model.model_fields)
+
+
+_KNOWN_FIELDS = _known_fields()
+
+
 def _describe(exc: Exception, prefix: str = "") -> str:
-    """Field locations and error kinds only: input values may hold personal data."""
+    """Field locations and error kinds only: input values may hold personal data.
+
+    So may input *keys* (an unexpected field named after a person): only declared field names
+    and list positions are shown, anything else as ``*``.
+    """
     if not isinstance(exc, ValidationError):
         return "structure nested too deeply"
     parts = []
     for error in exc.errors(include_url=False, include_input=False, include_context=False)[:5]:
-        location = ".".join(str(p) for p in (prefix, *error["loc"]) if p != "")
+        loc = [p if isinstance(p, int) or p in _KNOWN_FIELDS else "*" for p in error["loc"]]
+        location = ".".join(str(p) for p in (prefix, *loc) if p != "")
         parts.append(f"{location or 'event'}: {error['type']}")
     more = exc.error_count() - len(parts)
     return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")

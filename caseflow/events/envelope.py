@@ -7,7 +7,14 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    model_validator,
+)
 
 LEGAL_TZ = ZoneInfo("Europe/Amsterdam")
 
@@ -18,6 +25,34 @@ CaseId = Annotated[str, StringConstraints(pattern=CASE_ID_PATTERN.pattern)]
 Text = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
 ]
+
+#: RFC 3339 date-time; the offset is checked (and required) by ``AwareDatetime``.
+_RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)?$")
+
+
+def _rfc3339(value: object) -> object:
+    """Lax pydantic would read a number (or a string of digits) as a Unix timestamp."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.match(value)):
+        return value
+    raise ValueError("time must be an RFC 3339 date-time string")
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+
+def _iso_date(value: object) -> object:
+    """Lax pydantic would read a number as days or seconds since 1970."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    raise ValueError("dates are ISO 8601 calendar dates, YYYY-MM-DD")
+
+
+#: A legal date in event data: YYYY-MM-DD only.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 _CORE_ATTRIBUTES = frozenset(
@@ -45,7 +80,7 @@ class Envelope(BaseModel):
     source: Text
     type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,99}$")]
     subject: CaseId
-    time: AwareDatetime
+    time: Instant
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: Text | None = None
     data: dict[str, Any] | None = None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from caseflow.events.envelope import CaseId, Text
+from caseflow.events.envelope import CaseId, IsoDate, Text
 
 PREFIX = "nl.asylum."
 
@@ -93,7 +92,7 @@ class TermSuspended(EventData):
 
 
 class TermResumed(EventData):
-    ground: SuspensionGround | None = None
+    ground: SuspensionGround
 
 
 class DecisionIssued(EventData):
@@ -108,7 +107,7 @@ class DecisionIssued(EventData):
 
 
 class NoticeOfDefaultReceived(EventData):
-    sent_on: date
+    sent_on: IsoDate
 
 
 class CourtOrderIssued(EventData):
@@ -121,7 +120,7 @@ class DublinClaimSent(EventData):
     member_state: MemberState
     kind: Literal["take_charge", "take_back"]
     eurodac_hit: StrictBool
-    eurodac_hit_on: date | None = None
+    eurodac_hit_on: IsoDate | None = None
     urgent_reply_days: Annotated[StrictInt, Field(ge=7, le=31)] | None = None
 
     @model_validator(mode="after")
@@ -136,11 +135,11 @@ class DublinClaimAnswered(EventData):
 
 
 class TransferPlanned(EventData):
-    planned_on: date
+    planned_on: IsoDate
 
 
 class TransferCompleted(EventData):
-    planned_on: date | None = None
+    planned_on: IsoDate | None = None
 
 
 class TransferFailed(EventData):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from caseflow.events.envelope import Text
+from caseflow.events.envelope import IsoDate, Text
 
 
 class ServiceData(BaseModel):
@@ -17,29 +16,29 @@ class ServiceData(BaseModel):
 
 
 class TermStarted(ServiceData):
-    starts_on: date
-    deadline: date
-    absolute_deadline: date
+    starts_on: IsoDate
+    deadline: IsoDate
+    absolute_deadline: IsoDate
 
 
 class TermChanged(ServiceData):
-    old_deadline: date | None
-    new_deadline: date | None
+    old_deadline: IsoDate | None
+    new_deadline: IsoDate | None
     cause: Text
 
 
 class DeadlineWarning(ServiceData):
     threshold_days: Annotated[StrictInt, Field(ge=0)]
-    deadline: date
+    deadline: IsoDate
 
 
 class DeadlineBreached(ServiceData):
-    deadline: date
+    deadline: IsoDate
 
 
 class PenaltyAccruing(ServiceData):
     kind: Literal["statutory", "court"]
-    first_day: date
+    first_day: IsoDate
 
 
 class PenaltyCapped(ServiceData):
@@ -48,31 +47,31 @@ class PenaltyCapped(ServiceData):
 
 
 class DecisionTimeliness(ServiceData):
-    deadline: date | None
+    deadline: IsoDate | None
     outcome: Text
 
 
 class ClaimReplyDue(ServiceData):
-    reply_due: date
+    reply_due: IsoDate
 
 
 class ClaimTacitlyAccepted(ServiceData):
-    accepted_on: date
+    accepted_on: IsoDate
 
 
 class TransferDeadlineSet(ServiceData):
-    transfer_deadline: date
+    transfer_deadline: IsoDate
 
 
 class TransferDeadlineExpired(ServiceData):
-    transfer_deadline: date
+    transfer_deadline: IsoDate
 
 
 class NationalProcedureEntered(ServiceData):
     """The side-inflow (zij-instroom): the Netherlands became responsible for a Dublin case."""
 
     reason: Literal["transfer_expired", "claim_rejected", "request_deadline_missed"]
-    original_lodged_on: date | None
+    original_lodged_on: IsoDate | None
     history: dict[str, Any] = Field(default_factory=dict)
 
 

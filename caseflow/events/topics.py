@@ -22,7 +22,8 @@ CASE_EVENTS = Topic(
     "case id",
     ("intake", "dublin"),
     ("deadline", "dublin", "metrics"),
-    "Accepted partner events with enrichment, and the side-inflow.",
+    "Accepted partner events with enrichment, the side-inflow, and clock ticks (control "
+    "records with header caseflow_control=tick in every partition).",
 )
 CASE_DEADLINES = Topic(
     "case.deadlines",
@@ -41,21 +42,12 @@ INTAKE_REJECTED = Topic(
     ("metrics", "operators"),
     "Dead letters: what intake refused, and why.",
 )
-CLOCK = Topic(
-    "caseflow.clock",
-    "none (one tick per partition)",
-    ("clock",),
-    ("deadline", "dublin", "metrics"),
-    "Pipeline clock ticks: wall clock when live, the scenario driver's when simulated.",
-)
-
 TOPICS: tuple[Topic, ...] = (
     PARTNER_EVENTS,
     CASE_EVENTS,
     CASE_DEADLINES,
     DUBLIN_EVENTS,
     INTAKE_REJECTED,
-    CLOCK,
 )
 
 

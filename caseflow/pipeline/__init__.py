@@ -1,0 +1,1 @@
+"""Where the event contract meets the domain: translation both ways and the offline runner."""
