@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from caseflow.runtime.settings import Settings, load_settings
+from caseflow.runtime.supervisor import SERVICES
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -98,6 +99,228 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
         return date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter("use YYYY-MM-DD") from exc
+
+
+@main.command("run")
+@click.argument("service", type=click.Choice(list(SERVICES)))
+@click.pass_context
+def run(ctx: click.Context, service: str) -> None:
+    """One worker of one service, in the foreground; SIGTERM or Ctrl-C stops it cleanly."""
+    from caseflow.runtime.supervisor import run_service
+
+    run_service(service, _settings(ctx))
+
+
+@main.command("publish")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--via", type=click.Choice(["kafka", "http"]), default="kafka", show_default=True)
+@click.option("--token", envvar="CASEFLOW_TOKEN", help="Partner bearer token (HTTP).")
+@click.option("--url", default=None, help="Intake base URL (default from the settings).")
+@click.option("--wait", "wait_s", default=30.0, show_default=True, help="Kafka: seconds to wait.")
+@click.pass_context
+def publish(
+    ctx: click.Context, file: Path, via: str, token: str | None, url: str | None, wait_s: float
+) -> None:
+    """Send partner events (one CloudEvent per line) as a partner system would."""
+    from caseflow.runtime.infra import endpoints
+    from services.intake import client
+
+    settings = _settings(ctx)
+    url = url or f"http://{settings.http_host}:{settings.intake_port}"
+    if via == "http":
+        if not token:
+            raise click.UsageError("--token (or CASEFLOW_TOKEN) is required with --via http")
+        report = asyncio.run(client.publish_http(file, url=url, token=token))
+    else:
+        bootstrap, _dsn = endpoints(settings)
+        report = asyncio.run(
+            client.publish_kafka(
+                file, bootstrap=bootstrap, topic=settings.intake_topic, url=url, wait_s=wait_s
+            )
+        )
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command("up")
+@click.option("--clock", type=click.Choice(["live", "simulated"]), default="live")
+@click.pass_context
+def up(ctx: click.Context, clock: str) -> None:
+    """Infra and every service in the foreground; Ctrl-C stops all."""
+    from caseflow.runtime.supervisor import up as up_all
+
+    sys.exit(up_all(_settings(ctx), clock=clock, echo=click.echo))
+
+
+@main.command()
+@click.argument("events", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--until",
+    callback=_parse_date,
+    default=None,
+    help="Advance the simulated clock to this date (default: the last event's date).",
+)
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json")
+@click.pass_context
+def replay(ctx: click.Context, events: Path, until: date | None, fmt: str) -> None:
+    """Run partner events through intake, Dublin and deadline logic offline (no Kafka, no DB)."""
+    from datetime import UTC, datetime
+
+    from caseflow.pipeline.offline import AdmissionSettings, dumps
+    from caseflow.pipeline.offline import replay as run_replay
+    from caseflow.pipeline.report import table
+    from caseflow.runtime.policy import policy_from
+
+    settings = _settings(ctx)
+    policy = policy_from(settings)
+    with events.open("rb") as handle:
+        result = run_replay(
+            handle,
+            until=until,
+            policy=policy,
+            now=datetime.now(UTC),
+            name=events.name,
+            settings=AdmissionSettings(settings.max_event_bytes, settings.cohort_cutoff),
+        )
+    document = result.as_json(policy)
+    if fmt == "json":
+        click.echo(dumps(document))
+    else:
+        table(document)
+
+
+@main.group()
+def clock() -> None:
+    """The simulated pipeline clock."""
+
+
+@clock.command("advance")
+@click.option("--to", "to", required=True, callback=_parse_date, help="YYYY-MM-DD")
+@click.option(
+    "--timeout", default=600.0, show_default=True, help="Seconds to wait for the pipeline."
+)
+@click.pass_context
+def clock_advance(ctx: click.Context, to: date, timeout: float) -> None:
+    """Move the simulated clock to a date; returns when every service has processed up to it."""
+    from caseflow.runtime.ticker import advance
+
+    asyncio.run(advance(_settings(ctx), to, timeout=timeout))
+    click.echo(f"pipeline clock at {to.isoformat()}")
+
+
+@main.group()
+def dublin() -> None:
+    """Dublin transfers: the look-ahead of the Dublin service."""
+
+
+@dublin.command("expiring")
+@click.option("--within-days", type=click.IntRange(min=0), default=None, help="Default 28.")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+@click.option("--url", default=None, help="Dublin API base URL (default from the settings).")
+@click.option("--token", envvar="CASEFLOW_OPERATOR_TOKEN", default=None, help="Operator token.")
+@click.pass_context
+def dublin_expiring(
+    ctx: click.Context, within_days: int | None, fmt: str, url: str | None, token: str | None
+) -> None:
+    """Accepted claims whose transfer deadline is near, and the side-inflow they would cause."""
+    from services.dublin.client import ApiError, fetch_expiring, table_lines
+
+    settings = _settings(ctx)
+    try:
+        document = fetch_expiring(
+            url or f"http://{settings.http_host}:{settings.dublin_port}", within_days, token
+        )
+    except ApiError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        click.echo(json.dumps(document, indent=2))
+    else:
+        click.echo("\n".join(table_lines(document)))
+
+
+@main.group()
+def case() -> None:
+    """One case, as the live services see it."""
+
+
+def _operator_token() -> click.Option:
+    return click.option(
+        "--token",
+        envvar="CASEFLOW_OPERATOR_TOKEN",
+        default=None,
+        help="Operator bearer token (default CASEFLOW_OPERATOR_TOKEN).",
+    )
+
+
+@case.command("show")
+@click.argument("case_id")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json")
+@click.option("--timeline", is_flag=True, help="JSON: add the case's timeline and as_of.")
+@_operator_token()
+@click.pass_context
+def case_show(
+    ctx: click.Context, case_id: str, fmt: str, timeline: bool, token: str | None
+) -> None:
+    """The replay contract's object of one case: the deadline API joined with the Dublin API."""
+    from services.deadline import client
+
+    settings = _settings(ctx)
+    base = f"http://{settings.http_host}"
+    try:
+        answer = asyncio.run(
+            client.show_case(
+                f"{base}:{settings.deadline_port}", f"{base}:{settings.dublin_port}", case_id, token
+            )
+        )
+    except client.ApiError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for note in answer.notes:
+        click.echo(note, err=True)
+    if fmt == "table":
+        client.case_table(case_id, answer.case)
+    else:
+        shown = answer.case if timeline else client.contract(answer.case)
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+
+
+@main.command("worklist")
+@click.option("--within-days", type=int, default=28, show_default=True)
+@click.option("--cohort", type=click.Choice(["taskforce", "regular"]), default=None)
+@click.option("--track", type=click.IntRange(1, 5), default=None)
+@click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+@_operator_token()
+@click.pass_context
+def worklist(
+    ctx: click.Context,
+    within_days: int,
+    cohort: str | None,
+    track: int | None,
+    limit: int,
+    fmt: str,
+    token: str | None,
+) -> None:
+    """Open cases whose deadline falls within N days (and breached ones), soonest first."""
+    from services.deadline import client
+
+    settings = _settings(ctx)
+    try:
+        answer = asyncio.run(
+            client.worklist(
+                f"http://{settings.http_host}:{settings.deadline_port}",
+                token,
+                within_days=within_days,
+                cohort=cohort,
+                track=track,
+                limit=limit,
+            )
+        )
+    except client.ApiError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "table":
+        client.worklist_table(answer)
+    else:
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

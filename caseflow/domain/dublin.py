@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from caseflow.domain.calendar import days_after, months_after
 from caseflow.domain.derived import (
@@ -501,6 +502,20 @@ def _side_inflow(
 
 
 def _dublin_timers(state: DublinState, policy: Policy) -> list[tuple[date, Derived]]:
+    """Every (due day, event) the state implies if no further fact arrives, not yet fired.
+    The last answer is kept: `next_dublin_due` and `evaluate_dublin` ask in turn (see term)."""
+    last = _LAST_TIMERS
+    if last and last[0] is state and last[1] is policy:
+        return list(last[2])
+    timers = _compute_dublin_timers(state, policy)
+    _LAST_TIMERS[:] = [state, policy, timers]
+    return list(timers)
+
+
+_LAST_TIMERS: list[Any] = []
+
+
+def _compute_dublin_timers(state: DublinState, policy: Policy) -> list[tuple[date, Derived]]:
     """Every (due day, event) the state implies if no further fact arrives, not yet fired.
 
     Events announcing that a day passed in silence (tacit acceptance, expiry) are due the day

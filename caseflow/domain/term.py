@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from caseflow.domain.calendar import days_after, days_between, months_after
 from caseflow.domain.derived import (
@@ -632,7 +633,22 @@ def _deadline_timers(state: TermState, policy: Policy) -> Iterable[tuple[date, D
 
 
 def _term_timers(state: TermState, policy: Policy) -> list[tuple[date, Derived]]:
-    """Every (due day, event) the state implies if no further fact arrives, not yet fired."""
+    """Every (due day, event) the state implies if no further fact arrives, not yet fired.
+
+    `next_term_due` and `evaluate_term` ask this of the same state one after the other; the
+    last answer is kept (states are immutable, so the same object means the same answer)."""
+    last = _LAST_TIMERS
+    if last and last[0] is state and last[1] is policy:
+        return list(last[2])
+    timers = _compute_term_timers(state, policy)
+    _LAST_TIMERS[:] = [state, policy, timers]
+    return list(timers)
+
+
+_LAST_TIMERS: list[Any] = []
+
+
+def _compute_term_timers(state: TermState, policy: Policy) -> list[tuple[date, Derived]]:
     timers = [
         *_deadline_timers(state, policy),
         *_penalty_timers(state.case_id, statutory_penalty(state, _HORIZON, policy)),

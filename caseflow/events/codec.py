@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -84,14 +85,29 @@ def decode(
         position = getattr(exc, "pos", None)
         where = f" at character {position}" if position is not None else ""
         return Rejection(Reason.MALFORMED_JSON, f"not valid JSON{where}")
-    return decode_object(obj, now=now)
+    return decode_object(obj, now=now, plain=_plain(text))
 
 
-def decode_object(obj: Any, *, now: datetime | None = None) -> Decoded | Rejection:
-    """Validate an already parsed JSON value as a caseflow CloudEvent."""
+def _plain(text: str) -> bool:
+    """True when the text cannot hold what `_shape` looks for — too few brackets to nest past
+    the limit, no surrogate escape, no NaN/Infinity — so the walk over the value can be skipped.
+    The common case by far; checked with two C-speed scans of the text."""
+    if text.count("{") + text.count("[") > MAX_DEPTH:
+        return False
+    return _SUSPECT.search(text) is None
+
+
+_SUSPECT = re.compile(r"\\[uU][dD][89a-fA-F]|NaN|Infinity")
+
+
+def decode_object(
+    obj: Any, *, now: datetime | None = None, plain: bool = False
+) -> Decoded | Rejection:
+    """Validate an already parsed JSON value as a caseflow CloudEvent. ``plain`` says the
+    caller proved from the text that the value needs no shape walk (see `_plain`)."""
     if not isinstance(obj, dict):
         return Rejection(Reason.NOT_AN_OBJECT, f"expected a JSON object, got {_json_kind(obj)}")
-    shape = _shape(obj)
+    shape = _PLAIN if plain else _shape(obj)
     if shape.unpaired_surrogate:
         return Rejection(
             Reason.INVALID_ENCODING, "text with an unpaired surrogate (\\ud800-\\udfff)"
@@ -161,6 +177,9 @@ class _Shape:
     depth: int
     unpaired_surrogate: bool
     non_finite: bool
+
+
+_PLAIN = _Shape(depth=0, unpaired_surrogate=False, non_finite=False)
 
 
 def _shape(value: Any) -> _Shape:

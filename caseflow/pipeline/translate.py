@@ -7,18 +7,17 @@ from typing import Any
 
 from caseflow.domain.derived import Derived
 from caseflow.domain.facts import FACT_TYPES, Fact
-from caseflow.events.codec import Decoded
+from caseflow.events.catalogue import EVENT_TYPES
 from caseflow.events.envelope import Envelope
 from caseflow.runtime.clock import start_of_day
 
 
-def fact_of(decoded: Decoded) -> Fact | None:
+def fact_of(envelope: Envelope) -> Fact | None:
     """The domain fact an accepted event states, or None for a type the domain ignores."""
-    envelope = decoded.envelope
     cls = FACT_TYPES.get(envelope.type)
     if cls is None:
         return None
-    data = decoded.data.model_dump()
+    data = EVENT_TYPES[envelope.type].model_validate(envelope.data or {}).model_dump()
     own = {f.name for f in dataclasses.fields(cls)}
     return cls(
         event_id=envelope.id,

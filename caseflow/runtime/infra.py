@@ -222,6 +222,26 @@ async def resolve_postgres(settings: Settings, state: InfraState) -> None:
     state.postgres_dsn = await ensure_database(uri, settings.database_name)
 
 
+# --- what services connect to -----------------------------------------------------------------
+
+
+def endpoints(settings: Settings) -> tuple[str, str]:
+    """(bootstrap servers, PostgreSQL DSN) for a service: explicit settings
+    (``CASEFLOW_BROKER_URL``, ``CASEFLOW_DATABASE_URL``) win, else what `infra up` recorded.
+    """
+    state = InfraState.load(settings.home)
+    bootstrap = settings.bootstrap_servers
+    if not settings.broker_url and state.broker_address:
+        bootstrap = state.broker_address
+    dsn = settings.database_url or state.postgres_dsn
+    if not dsn:
+        raise RuntimeError(
+            f"no database: run `caseflow infra up` (home {settings.home}) "
+            "or set CASEFLOW_DATABASE_URL"
+        )
+    return bootstrap, dsn
+
+
 # --- up / down / status -----------------------------------------------------------------------
 
 

@@ -25,9 +25,22 @@ class Settings(BaseSettings):
     database_name: str = "caseflow"
     local_postgres: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     clock: Literal["live", "simulated"] = "live"
+    #: How often the live clock publishes a tick into every partition of case.events.
+    tick_seconds: float = Field(default=2.0, gt=0)
     cohort_cutoff: date = date(2020, 4, 1)
+    #: Days before a deadline on which deadline.warning fires.
+    warning_thresholds: tuple[int, ...] = (56, 28, 14, 7, 1)
+    #: Group-extension instruments held unlawful: their extensions are ignored everywhere.
+    invalid_instruments: frozenset[str] = frozenset()
     max_event_bytes: int = 64 * 1024
     intake_port: int = 8081
+    #: Largest POST /v1/events body; a batch holds at most ``intake_max_batch_events`` events.
+    intake_max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    intake_max_batch_events: int = Field(default=1000, ge=1)
+    #: The consumer group and source topic of `caseflow run intake` (workers of one group
+    #: share the partitions).
+    intake_group: str = "caseflow-intake"
+    intake_topic: str = "partner.events"
     deadline_port: int = 8082
     dublin_port: int = 8083
     metrics_port: int = 9464

@@ -49,8 +49,10 @@ def _load(hint: Any, data: Any) -> Any:
     if origin is typing.Literal or hint is Any:
         return data
     if origin is tuple:
-        (item, *_rest) = typing.get_args(hint)
-        return tuple(_load(item, v) for v in data)
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_load(args[0], v) for v in data)
+        return tuple(_load(a, v) for a, v in zip(args, data, strict=True))
     if origin is frozenset:
         (item,) = typing.get_args(hint)
         return frozenset(_load(item, v) for v in data)

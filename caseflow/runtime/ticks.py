@@ -22,16 +22,33 @@ from caseflow.runtime.kafka import Outgoing, Publisher
 
 TICK_HEADER = "caseflow_control"
 TICK = b"tick"
+STAGE_HEADER = "caseflow_stage"
+#: The stage of ticks straight from the clock; a service that forwards ticks names its own.
+CLOCK_STAGE = "clock"
 
 
-def tick_records(at: datetime, partitions: Sequence[int], mode: str) -> list[Outgoing]:
+def tick_records(
+    at: datetime,
+    partitions: Sequence[int],
+    mode: str,
+    *,
+    stage: str = CLOCK_STAGE,
+    topic: str = CASE_EVENTS.name,
+) -> list[Outgoing]:
+    """One tick per partition. Forwarded ticks name the service that passed them on, so each
+    stage advances only after the stage before it has published what the tick caused."""
     if at.tzinfo is None:
         raise ValueError("ticks carry timezone-aware instants")
     value = json.dumps({"at": at.isoformat(), "mode": mode}).encode()
-    return [
-        Outgoing(CASE_EVENTS.name, value, None, ((TICK_HEADER, TICK),), partition=p)
-        for p in sorted(partitions)
-    ]
+    headers = ((TICK_HEADER, TICK), (STAGE_HEADER, stage.encode()))
+    return [Outgoing(topic, value, None, headers, partition=p) for p in sorted(partitions)]
+
+
+def stage_of(record: ConsumerRecord) -> str:
+    for name, value in record.headers or ():
+        if name == STAGE_HEADER:
+            return bytes(value).decode(errors="replace")
+    return CLOCK_STAGE
 
 
 def tick_of(record: ConsumerRecord) -> datetime | None:

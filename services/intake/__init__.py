@@ -1,0 +1,1 @@
+"""The intake service: partner events in, judged, recorded, republished (docs/intake.md)."""

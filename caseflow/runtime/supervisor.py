@@ -1,0 +1,142 @@
+"""`caseflow run <service>` and `caseflow up`: the list of runnable services, in one place.
+
+A service is a module with ``main(settings)``; `up` starts each as a subprocess
+(`caseflow run <name>`) so that one crash is visible and Ctrl-C stops them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from caseflow.runtime.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_PARTNERS = ROOT / "deploy" / "partners.dev.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    module: str
+    url: Callable[[Settings], str]
+    #: The consumer group and its input topics, for "has the pipeline settled?"; None for a
+    #: service that consumes nothing (the clock).
+    group: str | None = None
+    inputs: tuple[str, ...] = ()
+    #: Started by `caseflow up` only with this clock mode (None: always).
+    clock: str | None = None
+
+
+def _http(port: Callable[[Settings], int], path: str = "") -> Callable[[Settings], str]:
+    return lambda s: f"http://{s.http_host}:{port(s)}{path}"
+
+
+#: Every service `caseflow up` starts, in start order. Adding one is one line here.
+SERVICES: dict[str, Service] = {
+    "intake": Service(
+        "services.intake.app",
+        _http(lambda s: s.intake_port, "/v1/events"),
+        "caseflow-intake",
+        ("partner.events",),
+    ),
+    "dublin": Service(
+        "services.dublin.app",
+        _http(lambda s: s.dublin_port),
+        "caseflow-dublin",
+        ("case.events",),
+    ),
+    "deadline": Service(
+        "services.deadline.app",
+        _http(lambda s: s.deadline_port),
+        "caseflow-deadline",
+        ("case.events",),
+    ),
+    "metrics": Service(
+        "services.metrics.app",
+        _http(lambda s: s.metrics_port, "/metrics"),
+        "caseflow-metrics",
+        ("case.events", "case.deadlines", "dublin.events", "intake.rejected"),
+    ),
+    "clock": Service(
+        "caseflow.runtime.ticker", lambda s: f"ticks every {s.tick_seconds:g} s", clock="live"
+    ),
+}
+
+
+def pipeline_groups() -> dict[str, tuple[str, ...]]:
+    """Consumer group -> input topics of every service that consumes."""
+    return {s.group: s.inputs for s in SERVICES.values() if s.group}
+
+
+def run_service(name: str, settings: Settings) -> None:
+    """One worker of one service in the foreground (its own signal handling)."""
+    module = importlib.import_module(SERVICES[name].module)
+    module.main(settings)
+
+
+def up(settings: Settings, *, clock: str, echo: Callable[[str], None] = print) -> int:
+    """Infra, then every service as a child process; returns when they stopped.
+
+    Ctrl-C (SIGINT reaches the whole foreground group) or SIGTERM stops every child; a child
+    that exits on its own stops the rest too, so a broken service is not missed.
+    """
+    from caseflow.runtime import infra
+
+    state = asyncio.run(infra.up(settings))
+    echo(f"broker      {state.broker_address}")
+    echo(f"postgres    {state.postgres_kind}: {infra._redact(state.postgres_dsn or '')}")
+    env = {**os.environ, "CASEFLOW_CLOCK": clock, "CASEFLOW_HOME": str(settings.home)}
+    if not settings.partners_file:
+        env["CASEFLOW_PARTNERS_FILE"] = str(DEMO_PARTNERS)
+        echo(f"partners    {DEMO_PARTNERS} (DEMO tokens, see docs/intake.md)")
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    for name, service in SERVICES.items():
+        if service.clock not in (None, clock):
+            continue
+        children[name] = subprocess.Popen(
+            [sys.executable, "-m", "caseflow.cli", "run", name], env=env, cwd=ROOT
+        )
+        echo(f"{name:<11} {service.url(settings)}  (pid {children[name].pid})")
+    echo(f"clock       {clock}; Ctrl-C stops everything")
+
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopping and all(c.poll() is None for c in children.values()):
+            time.sleep(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop_all(children)
+    # Killed by the signal we (or the terminal) sent while stopping is a clean stop too.
+    clean = {0, None} | ({-signal.SIGTERM, -signal.SIGINT} if stopping else set())
+    failed = {n: c.returncode for n, c in children.items() if c.returncode not in clean}
+    for name, code in failed.items():
+        echo(f"{name} exited with {code}")
+    return 1 if failed and not stopping else 0
+
+
+def _stop_all(children: dict[str, subprocess.Popen[bytes]], grace: float = 15.0) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
