@@ -30,6 +30,13 @@ REGENERATE = "python -m caseflow.events.asyncapi"
 _SCHEMAS = "#/components/schemas/"
 _KAFKA_BINDING = "0.5.0"
 _DEAD_LETTER = "caseflow.intake.rejection"
+_TICK = "caseflow.clock.tick"
+#: Who writes clock ticks where: the clock into case.events, Dublin and deadline pass them on.
+_TICK_WRITERS = {
+    ("case.events", "clock"),
+    ("case.events", "dublin"),
+    ("case.deadlines", "deadline"),
+}
 _EXTENSION_NAME = r"^[a-z0-9]{1,20}$"
 #: Partners send partner event types; intake re-publishes the accepted ones unchanged.
 _PARTNER_TYPE_WRITERS = {("partner.events", "partners"), ("case.events", "intake")}
@@ -41,6 +48,7 @@ def build() -> dict[str, Any]:
     schemas.add(Envelope)
     messages = {name: _event_message(name, model, schemas) for name, model in EVENT_TYPES.items()}
     messages[_DEAD_LETTER] = _dead_letter_message()
+    messages[_TICK] = _tick_message()
     per_topic = {topic.name: _messages_on(topic) for topic in TOPICS}
     return {
         "asyncapi": "3.0.0",
@@ -164,22 +172,40 @@ def _event_message(name: str, model: type[BaseModel], schemas: _Schemas) -> dict
 
 
 def _dead_letter_message() -> dict[str, Any]:
-    nullable = {"type": ["string", "null"]}
+    text = {"type": "string"}
     return {
         "name": _DEAD_LETTER,
         "title": "Rejected record",
-        "summary": "A record intake refused, and why; never the record's content.",
-        "contentType": "application/json",
-        "payload": {
+        "summary": "A record intake refused: the original bytes, and why in the headers.",
+        "description": (
+            "The value is the record exactly as received (cut to 512 KiB when larger, see"
+            " caseflow_truncated_from), so nothing a partner sent is lost. The headers say why:"
+            " a machine-readable reason — the codec's (listed) or intake's own checks"
+            " (missing_key, key_mismatch, not_a_partner_type, source_not_allowed,"
+            " source_mismatch, unknown_case, already_lodged, internal_error) — and a detail"
+            " that names fields and rules, never values."
+        ),
+        "contentType": "application/octet-stream",
+        "payload": {"type": "string", "format": "binary"},
+        "headers": {
             "type": "object",
             "properties": {
-                "id": {**nullable, "description": "The event id, when it could be read."},
-                "type": {**nullable, "description": "The event type, when it could be read."},
-                "reason": {"type": "string", "enum": [reason.value for reason in Reason]},
-                "detail": {"type": "string", "description": Rejection.__doc__},
+                "caseflow_reason": {
+                    **text,
+                    "examples": [reason.value for reason in Reason],
+                    "description": "Why the record was refused (machine-readable).",
+                },
+                "caseflow_detail": {**text, "description": Rejection.__doc__},
+                "caseflow_origin": {**text, "enum": ["kafka", "http"]},
+                "caseflow_partner": {**text, "description": "The partner, when known."},
+                "caseflow_source_topic": text,
+                "caseflow_source_partition": text,
+                "caseflow_source_offset": text,
+                "caseflow_truncated_from": {**text, "description": "Original size in bytes."},
+                "ce_id": {**text, "description": "The event id, when it could be read."},
+                "ce_type": {**text, "description": "The event type, when it could be read."},
             },
-            "required": ["id", "type", "reason", "detail"],
-            "additionalProperties": False,
+            "required": ["caseflow_reason", "caseflow_detail", "caseflow_origin"],
         },
         "bindings": {
             "kafka": {
@@ -188,6 +214,38 @@ def _dead_letter_message() -> dict[str, Any]:
             }
         },
         "x-caseflow-sources": ["intake"],
+    }
+
+
+def _tick_message() -> dict[str, Any]:
+    return {
+        "name": _TICK,
+        "title": "Clock tick",
+        "summary": "A control record: the pipeline clock says it is now `at`.",
+        "description": (
+            "Not a CloudEvent: no key, published into every partition. The clock writes stage"
+            " `clock` into case.events; the Dublin service passes each tick on (stage `dublin`)"
+            " after publishing what it caused; the deadline service advances on those and passes"
+            " them on into case.deadlines (stage `deadline`). See docs/decisions.md."
+        ),
+        "contentType": "application/json",
+        "payload": {
+            "type": "object",
+            "properties": {
+                "at": {"type": "string", "format": "date-time"},
+                "mode": {"type": "string", "enum": ["live", "simulated", "forwarded"]},
+            },
+            "required": ["at", "mode"],
+        },
+        "headers": {
+            "type": "object",
+            "properties": {
+                "caseflow_control": {"type": "string", "const": "tick"},
+                "caseflow_stage": {"type": "string", "enum": ["clock", "dublin", "deadline"]},
+            },
+            "required": ["caseflow_control", "caseflow_stage"],
+        },
+        "x-caseflow-sources": ["clock", "dublin", "deadline"],
     }
 
 
@@ -210,6 +268,8 @@ def _messages_on(topic: Topic) -> dict[str, list[str]]:
             by_writer[writer] = [_DEAD_LETTER]
         else:
             by_writer[writer] = service_types(writer)
+        if (topic.name, writer) in _TICK_WRITERS:
+            by_writer[writer] = [*by_writer[writer], _TICK]
     return by_writer
 
 

@@ -19,8 +19,8 @@ PARTNER_EVENTS = Topic(
 )
 CASE_EVENTS = Topic(
     "case.events",
-    "case id",
-    ("intake", "dublin"),
+    "case id (clock ticks: none)",
+    ("intake", "dublin", "clock"),
     ("deadline", "dublin", "metrics"),
     "Accepted partner events with enrichment, the side-inflow, and clock ticks (control "
     "records with header caseflow_control=tick in every partition).",

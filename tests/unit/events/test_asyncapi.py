@@ -166,7 +166,8 @@ def test_every_writer_and_reader_has_an_operation(doc: dict[str, Any]) -> None:
         assert receivers == set(topic.readers)
     dublin_on_case_events = doc["operations"]["dublin.send.case.events"]["messages"]
     assert dublin_on_case_events == [
-        {"$ref": "#/channels/case.events/messages/national_procedure.entered"}
+        {"$ref": "#/channels/case.events/messages/national_procedure.entered"},
+        {"$ref": "#/channels/case.events/messages/caseflow.clock.tick"},
     ]
 
 
