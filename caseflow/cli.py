@@ -323,5 +323,112 @@ def worklist(
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
 
 
+@main.group()
+def scenario() -> None:
+    """Partner-event scenarios."""
+
+
+@scenario.command("letter-2020")
+@click.option("--seed", default=2020, show_default=True)
+@click.option("--scale", default=1.0, show_default=True, help="Shrink (or grow) every count.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def scenario_letter(seed: int, scale: float, out: Path) -> None:
+    """The situation of the January 2021 letter, 1 Jan 2019 – 30 Jun 2021, as JSONL."""
+    from scenarios.letter_2020 import write
+
+    count = write(out, seed=seed, scale=scale)
+    click.echo(f"{count} events written to {out}")
+
+
+@main.command()
+@click.option("--seed", default=2020, show_default=True)
+@click.option("--scale", default=1.0, show_default=True)
+@click.option("--headless", is_flag=True, help="No live display; stop the services at the end.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@click.pass_context
+def demo(ctx: click.Context, seed: int, scale: float, headless: bool, as_json: bool) -> None:
+    """Replay the 2020 letter through the live pipeline and compare the figures."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from caseflow import demo as demo_mod
+    from caseflow.pipeline.figures import LETTER
+    from caseflow.runtime import supervisor
+
+    settings = _settings(ctx).model_copy(update={"clock": "simulated"})
+    console = Console(stderr=as_json)
+    quiet = headless or as_json
+    echo = (lambda _line: None) if quiet else console.print
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+    )
+    task = progress.add_task("replaying the 2020 letter", total=30, status="starting")
+
+    def on_month(month: demo_mod.Month, published: int) -> None:
+        progress.update(task, advance=1, status=f"clock {month.end}  events {published:,}")
+
+    with progress:
+        figures, children = demo_mod.run(
+            settings, seed=seed, scale=scale, headless=quiet, echo=echo, on_month=on_month
+        )
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"The 2020 letter vs caseflow (scale {scale:g}, seed {seed})")
+    table.add_column("figure")
+    table.add_column("letter", justify="right")
+    table.add_column("caseflow", justify="right")
+    for key, said in LETTER.items():
+        value = figures[key]
+        shown = f"{value:.0%}" if isinstance(value, float) else f"{value:,}"
+        table.add_row(key, said if scale == 1.0 else f"{said} (x{scale:g})", shown)
+    console.print(table)
+    console.print(f"{figures['events']:,} events replayed live in {figures['replay_seconds']} s")
+    if children:
+        console.print(
+            f"operator API  http://{settings.http_host}:{settings.deadline_port}/v1/worklist\n"
+            f"Dublin API    http://{settings.http_host}:{settings.dublin_port}/v1/dublin/expiring\n"
+            f"intake        http://{settings.http_host}:{settings.intake_port}/v1/events\n"
+            f"metrics       http://{settings.http_host}:{settings.metrics_port}/metrics\n"
+            "Ctrl-C stops the services (`caseflow infra down` stops the broker and database)."
+        )
+        sys.exit(supervisor.supervise(children, echo=click.echo))
+
+
+@main.command()
+@click.option("--month", required=True, help="YYYY-MM: the last month of the report.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--events",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Compute from a replay of this file instead of the live system.",
+)
+@click.pass_context
+def report(ctx: click.Context, month: str, out: Path, events: Path | None) -> None:
+    """The monthly figures as Markdown + HTML with PNG charts and a CSV."""
+    from caseflow import report as report_mod
+    from caseflow.pipeline.figures import month_end
+
+    try:
+        until = month_end(month)
+    except ValueError as exc:
+        raise click.BadParameter("use YYYY-MM", param_hint="--month") from exc
+    settings = _settings(ctx)
+    if events is not None:
+        rows = report_mod.replay_series(events, until, settings)
+    else:
+        rows = report_mod.fetch_live(settings, until)
+    for path in report_mod.write(rows, month, out):
+        click.echo(str(path))
+
+
 if __name__ == "__main__":
     main()

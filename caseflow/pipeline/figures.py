@@ -15,7 +15,7 @@ Definitions (each a question the January 2021 letter answers):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from caseflow.domain import DublinState, Policy, TermState, deadline_of, statutory_penalty
@@ -82,3 +82,69 @@ LETTER = {
     "penalties_paid_eur_by_2020_12_15": "~EUR 13 mln",
     "side_inflow_2020": "~1,500",
 }
+
+
+def month_end(month: str) -> date:
+    """The last day of a month given as YYYY-MM."""
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)
+
+
+def month_ends(first: date, last: date) -> list[date]:
+    """The last day of every month from `first`'s month to `last`'s month."""
+    ends = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        following = date(year + month // 12, month % 12 + 1, 1)
+        ends.append(following - timedelta(days=1))
+        year, month = following.year, following.month
+    return ends
+
+
+def monthly_series(
+    terms: Iterable[TermState], dublins: Iterable[DublinState], policy: Policy, until: date
+) -> list[dict[str, Any]]:
+    """The series the IND published monthly, one row per month end from April 2020 to `until`:
+    Taskforce stock; open first applications lodged since the cut-off, within and past their
+    term; those decided within the term (cumulative); statutory penalties paid (cumulative, €);
+    side-inflow in the month."""
+    cutoff = policy.taskforce_cutoff
+    terms = list(terms)
+    inflow_days = [d.entered[0] for d in dublins if d.entered is not None]
+    rows = []
+    for end in month_ends(cutoff, until):
+        stock = open_within = open_past = decided_within = 0
+        paid = 0
+        for term in terms:
+            decision = term.decision.on if term.decision is not None else None
+            start = term_start(term)
+            decided = decision is not None and decision <= end
+            if term.lodged_on < cutoff:
+                if start is not None and start < cutoff and not decided:
+                    stock += 1
+            elif term.lodged_on <= end and term.kind == "first" and start is not None:
+                deadline = deadline_of(term, policy, end)
+                if not decided:
+                    if deadline is not None and end > deadline:
+                        open_past += 1
+                    else:
+                        open_within += 1
+                elif decision is not None:
+                    deadline_then = deadline_of(term, policy, decision)
+                    decided_within += deadline_then is None or decision <= deadline_then
+            figures = statutory_penalty(term, end, policy)
+            if figures.fixed_by is not None and figures.fixed_by <= end:
+                paid += figures.accrued_eur
+        month_start = end.replace(day=1)
+        rows.append(
+            {
+                "month": end.strftime("%Y-%m"),
+                "taskforce_stock": stock,
+                "first_open_within_term": open_within,
+                "first_open_past_term": open_past,
+                "first_decided_within_term": decided_within,
+                "penalties_paid_eur": paid,
+                "side_inflow": sum(1 for day in inflow_days if month_start <= day <= end),
+            }
+        )
+    return rows

@@ -34,5 +34,5 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Client libraries are chatty at INFO about every rebalance and connection.
-    for noisy in ("aiokafka", "kafka", "asyncio"):
+    for noisy in ("aiokafka", "kafka", "asyncio", "matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(max(root.level, logging.WARNING))

@@ -88,6 +88,15 @@ def up(settings: Settings, *, clock: str, echo: Callable[[str], None] = print) -
     Ctrl-C (SIGINT reaches the whole foreground group) or SIGTERM stops every child; a child
     that exits on its own stops the rest too, so a broken service is not missed.
     """
+    children = start(settings, clock=clock, echo=echo)
+    echo(f"clock       {clock}; Ctrl-C stops everything")
+    return supervise(children, echo=echo)
+
+
+def start(
+    settings: Settings, *, clock: str, echo: Callable[[str], None] = print
+) -> dict[str, subprocess.Popen[bytes]]:
+    """Infra up, then one worker of every service as a child process."""
     from caseflow.runtime import infra
 
     state = asyncio.run(infra.up(settings))
@@ -105,8 +114,13 @@ def up(settings: Settings, *, clock: str, echo: Callable[[str], None] = print) -
             [sys.executable, "-m", "caseflow.cli", "run", name], env=env, cwd=ROOT
         )
         echo(f"{name:<11} {service.url(settings)}  (pid {children[name].pid})")
-    echo(f"clock       {clock}; Ctrl-C stops everything")
+    return children
 
+
+def supervise(
+    children: dict[str, subprocess.Popen[bytes]], *, echo: Callable[[str], None] = print
+) -> int:
+    """Wait until Ctrl-C/SIGTERM or until a child exits, then stop them all."""
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -120,7 +134,7 @@ def up(settings: Settings, *, clock: str, echo: Callable[[str], None] = print) -
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        _stop_all(children)
+        stop_all(children)
     # Killed by the signal we (or the terminal) sent while stopping is a clean stop too.
     clean = {0, None} | ({-signal.SIGTERM, -signal.SIGINT} if stopping else set())
     failed = {n: c.returncode for n, c in children.items() if c.returncode not in clean}
@@ -129,7 +143,7 @@ def up(settings: Settings, *, clock: str, echo: Callable[[str], None] = print) -
     return 1 if failed and not stopping else 0
 
 
-def _stop_all(children: dict[str, subprocess.Popen[bytes]], grace: float = 15.0) -> None:
+def stop_all(children: dict[str, subprocess.Popen[bytes]], grace: float = 15.0) -> None:
     for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)

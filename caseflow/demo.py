@@ -1,0 +1,163 @@
+"""`caseflow demo`: the 2020 letter replayed through the live pipeline on the simulated clock.
+
+Sets up the embedded infra, starts every service, publishes the scenario month by month as the
+partners would (Kafka, `partner.events`), advances the pipeline clock to each month's end, and
+finally puts the letter's figures beside the ones caseflow computed from the live state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from caseflow.pipeline.figures import LETTER, month_end
+from caseflow.runtime import supervisor
+from caseflow.runtime.infra import endpoints
+from caseflow.runtime.kafka import Outgoing, Publisher
+from caseflow.runtime.settings import Settings
+from caseflow.runtime.ticker import advance
+from scenarios.letter_2020 import write as write_scenario
+
+HEALTH_PATHS = {
+    "intake": "/healthz",
+    "deadline": "/healthz",
+    "dublin": "/healthz",
+    "metrics": "/healthz",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    end: date
+    lines: list[bytes]
+
+
+def months_of(path: Path) -> Iterator[Month]:
+    """The scenario's lines grouped by calendar month of their time, in order."""
+    current: str | None = None
+    lines: list[bytes] = []
+    with path.open("rb") as handle:
+        for raw in handle:
+            if not raw.strip():
+                continue
+            month = json.loads(raw)["time"][:7]
+            if current is not None and month != current:
+                yield Month(month_end(current), lines)
+                lines = []
+            current = month
+            lines.append(raw.rstrip(b"\n"))
+    if current is not None:
+        yield Month(month_end(current), lines)
+
+
+def scenario_file(settings: Settings, seed: int, scale: float) -> Path:
+    path = settings.home / f"letter-2020-seed{seed}-scale{scale:g}.jsonl"
+    if not path.exists():
+        settings.home.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        write_scenario(tmp, seed=seed, scale=scale)
+        tmp.replace(path)
+    return path
+
+
+async def wait_healthy(settings: Settings, names: list[str], timeout: float = 120.0) -> None:
+    ports = {
+        "intake": settings.intake_port,
+        "deadline": settings.deadline_port,
+        "dublin": settings.dublin_port,
+        "metrics": settings.metrics_port,
+    }
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        for name in names:
+            if name not in ports:
+                continue
+            url = f"http://{settings.http_host}:{ports[name]}{HEALTH_PATHS[name]}"
+            while True:
+                try:
+                    async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
+                        if r.status == 200:
+                            break
+                except (aiohttp.ClientError, TimeoutError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{name} did not answer on {url}")
+                await asyncio.sleep(0.3)
+
+
+async def live_figures(settings: Settings) -> dict[str, Any]:
+    """The letter's figures as the deadline and Dublin services compute them from live state."""
+    base = f"http://{settings.http_host}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}:{settings.deadline_port}/v1/figures") as r:
+            r.raise_for_status()
+            figures: dict[str, Any] = await r.json()
+        async with http.get(f"{base}:{settings.dublin_port}/v1/figures") as r:
+            r.raise_for_status()
+            figures.update(await r.json())
+    return {key: figures[key] for key in LETTER}
+
+
+async def drive(
+    settings: Settings,
+    path: Path,
+    on_month: Callable[[Month, int], None],
+) -> float:
+    """Publish month by month, advancing the clock to each month's end; returns seconds taken."""
+    bootstrap, _dsn = endpoints(settings)
+    publisher = Publisher(bootstrap, client_id="caseflow-demo")
+    await publisher.start()
+    started = time.monotonic()
+    published = 0
+    try:
+        for month in months_of(path):
+            records = [Outgoing(settings.intake_topic, raw, _subject(raw)) for raw in month.lines]
+            for i in range(0, len(records), 2000):
+                await publisher.publish(records[i : i + 2000])
+            published += len(records)
+            await advance(settings, month.end, timeout=900)
+            on_month(month, published)
+    finally:
+        await publisher.stop()
+    return time.monotonic() - started
+
+
+def _subject(raw: bytes) -> bytes | None:
+    subject = json.loads(raw).get("subject")
+    return subject.encode() if isinstance(subject, str) else None
+
+
+def run(
+    settings: Settings,
+    *,
+    seed: int,
+    scale: float,
+    headless: bool,
+    echo: Callable[[str], None],
+    on_month: Callable[[Month, int], None],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Set up, replay the scenario live, compute the figures. Headless runs stop the services;
+    otherwise their processes are returned, still running, for the caller to supervise."""
+    path = scenario_file(settings, seed, scale)
+    children = supervisor.start(settings, clock="simulated", echo=echo)
+    try:
+        asyncio.run(wait_healthy(settings, list(children)))
+        seconds = asyncio.run(drive(settings, path, on_month))
+        figures = asyncio.run(live_figures(settings))
+        figures["replay_seconds"] = round(seconds, 1)
+        figures["events"] = sum(len(m.lines) for m in months_of(path))
+    except BaseException:
+        supervisor.stop_all(children)
+        raise
+    if headless:
+        supervisor.stop_all(children)
+        return figures, None
+    return figures, dict(children)
