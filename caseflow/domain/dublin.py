@@ -83,7 +83,8 @@ class Appeal:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """Absconding or imprisonment reported on `on` (D3 art. 29(2))."""
+    """Something reported on `on`: absconding or imprisonment (D3 art. 29(2)), or why a planned
+    transfer failed."""
 
     on: date
     reason: str
@@ -103,6 +104,8 @@ class DublinState:
     completed_on: date | None = None
     failed_transfers: int = 0
     reports: tuple[Report, ...] = ()
+    #: Every failed transfer with its reason, in order (for the look-ahead and the metrics).
+    failures: tuple[Report, ...] = ()
     appeals: tuple[Appeal, ...] = ()
     entered: tuple[date, NationalProcedureReason] | None = None
     fired: frozenset[str] = frozenset()
@@ -383,7 +386,11 @@ def _on_failed(state: DublinState, fact: Fact, policy: Policy) -> _Result:
     if fact.reason in _EXTENDING:
         reports = (*reports, Report(fact.on, fact.reason))
     return replace(
-        state, planned_on=None, failed_transfers=state.failed_transfers + 1, reports=reports
+        state,
+        planned_on=None,
+        failed_transfers=state.failed_transfers + 1,
+        reports=reports,
+        failures=(*state.failures, Report(fact.on, fact.reason)),
     )
 
 
