@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: setup demo test check unit integration bench clean
+.PHONY: setup tools demo test check unit integration bench bench-deadline clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,28 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration -q
 
-test: check
+# promtool, amtool and the Prometheus/Alertmanager binaries the rule and e2e tests run
+# (Debian packages); installed only when missing, with one apt-get update. sudo only if not root.
+tools:
+	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null \
+	    || ! command -v prometheus >/dev/null; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update \
+	  && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends \
+	       prometheus prometheus-alertmanager; \
+	fi
+
+test: check tools
 	$(BIN)/pytest -q -m "not slow" --timeout 600
 
 bench: setup
 	$(BIN)/python -m bench
+
+# The deadline service's three benchmarks (bench/README.md, "deadline_timers.py"): ~10 minutes.
+bench-deadline: setup
+	$(BIN)/python bench/deadline_timers.py startup --cases 1000000
+	$(BIN)/python bench/deadline_timers.py burst --cases 100000
+	$(BIN)/python bench/deadline_timers.py live --cases 2000 --rate 500
 
 clean:
 	-$(BIN)/caseflow infra down

@@ -1,0 +1,281 @@
+"""The metrics service's SQL: the idempotent projection (schema ``metrics``) and the aggregate
+queries the collector runs on scrape. Every write of a batch is one transaction of set-based
+statements (unnest arrays), never a statement per event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from services.metrics.figures import (
+    DUE_WITHIN_DAYS,
+    FORECAST_WINDOW_DAYS,
+    OPEN_STAGES,
+    TRANSFER_DUE_WITHIN_DAYS,
+    Aggregates,
+    PenaltyRow,
+)
+from services.metrics.handlers import Row, Tick
+
+SCHEMA = "metrics"
+
+#: Patchable case columns and their SQL types; the UPDATE below is generated from this list.
+COLUMNS: dict[str, str] = {
+    "cohort": "text",
+    "kind": "text",
+    "track": "integer",
+    "lodged_on": "date",
+    "phase": "text",
+    "deadline": "date",
+    "decided_on": "date",
+    "outcome": "text",
+    "timeliness": "text",
+    "transfer_deadline": "date",
+    **{
+        f"{p}_{c}": t
+        for p in ("stat", "court")
+        for c, t in (
+            ("first_day", "date"),
+            ("rates", "integer[]"),
+            ("tier_days", "integer"),
+            ("cap_eur", "integer"),
+            ("capped_on", "date"),
+            ("final_eur", "integer"),
+        )
+    },
+}
+
+
+def _value(column: str, sql_type: str) -> str:
+    if sql_type == "integer[]":
+        return f"ARRAY(SELECT jsonb_array_elements_text(p.doc->'{column}')::integer)"
+    return f"(p.doc->>'{column}')::{sql_type}"
+
+
+_SETS = [
+    f"{c} = CASE WHEN p.doc ? '{c}' THEN {_value(c, t)} ELSE c.{c} END" for c, t in COLUMNS.items()
+]
+# A Dublin stage replaces one of lower or equal rank; a failed transfer (dublin_force) goes
+# back to "accepted" unless the claim is already over (rank 4).
+_STAGE_WINS = (
+    "(p.doc ? 'dublin_stage' AND ((p.doc->>'dublin_rank')::integer >= c.dublin_rank"
+    " OR (coalesce((p.doc->>'dublin_force')::boolean, false) AND c.dublin_rank < 4)))"
+)
+_SETS += [
+    f"dublin_stage = CASE WHEN {_STAGE_WINS} THEN p.doc->>'dublin_stage' ELSE c.dublin_stage END",
+    f"dublin_rank = CASE WHEN {_STAGE_WINS} THEN (p.doc->>'dublin_rank')::integer"
+    " ELSE c.dublin_rank END",
+]
+
+PATCH_SQL = f"""
+UPDATE {SCHEMA}.cases AS c SET {", ".join(_SETS)}
+FROM (SELECT unnest($1::text[]) AS case_id, unnest($2::jsonb[]) AS doc) AS p
+WHERE c.case_id = p.case_id
+"""
+
+INSERT_EVENTS_SQL = f"""
+INSERT INTO {SCHEMA}.events (event_id, topic, type, case_id, on_date, label, amount_eur)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[],
+                     $7::integer[])
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+"""
+
+CLOCK_SQL = f"""
+INSERT INTO {SCHEMA}.clock (stage, partition, at, mode)
+SELECT * FROM unnest($1::text[], $2::integer[], $3::timestamptz[], $4::text[])
+ON CONFLICT (stage, partition) DO UPDATE SET at = EXCLUDED.at, mode = EXCLUDED.mode
+WHERE EXCLUDED.at >= {SCHEMA}.clock.at
+"""
+
+
+class Tx:
+    """The writes of one batch, inside one transaction."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def insert_events(self, rows: Sequence[Row]) -> set[str]:
+        """Insert the rows not seen before; returns the ids that are new."""
+        if not rows:
+            return set()
+        columns = list(zip(*[_row_tuple(r) for r in rows], strict=True))
+        inserted = await self.conn.fetch(INSERT_EVENTS_SQL, *[list(c) for c in columns])
+        return {r["event_id"] for r in inserted}
+
+    async def patch_cases(self, patches: Mapping[str, Mapping[str, Any]]) -> None:
+        if not patches:
+            return
+        ids = sorted(patches)  # a fixed lock order: concurrent workers cannot deadlock
+        await self.conn.execute(
+            f"INSERT INTO {SCHEMA}.cases (case_id) SELECT unnest($1::text[]) "
+            "ON CONFLICT (case_id) DO NOTHING",
+            ids,
+        )
+        await self.conn.execute(PATCH_SQL, ids, [json.dumps(patches[i]) for i in ids])
+
+    async def set_clock(self, ticks: Iterable[Tick]) -> None:
+        ticks = list(ticks)
+        if ticks:
+            await self.conn.execute(
+                CLOCK_SQL,
+                [t.stage for t in ticks],
+                [t.partition for t in ticks],
+                [t.at for t in ticks],
+                [t.mode for t in ticks],
+            )
+
+
+def _row_tuple(r: Row) -> tuple[Any, ...]:
+    return (r.event_id, r.topic, r.type, r.case_id, r.on_date, r.label, r.amount_eur)
+
+
+class Projection:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield Tx(conn)
+
+    async def clock(self) -> list[tuple[str, datetime, str]]:
+        rows = await self.pool.fetch(f"SELECT stage, at, mode FROM {SCHEMA}.clock")
+        return [(r["stage"], r["at"], r["mode"]) for r in rows]
+
+    async def aggregates(self, today: date | None) -> Aggregates:
+        """The aggregates as of ``today`` (the pipeline day); date-bound ones need a day."""
+        agg = Aggregates()
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            agg.clock = [
+                (r["stage"], r["at"], r["mode"])
+                for r in await conn.fetch(f"SELECT stage, at, mode FROM {SCHEMA}.clock")
+            ]
+            agg.event_counts = [
+                (r["topic"], r["type"], r["label"], r["n"], r["eur"])
+                for r in await conn.fetch(
+                    f"SELECT topic, type, label, count(*) AS n, coalesce(sum(amount_eur), 0) AS eur"
+                    f" FROM {SCHEMA}.events GROUP BY 1, 2, 3"
+                )
+            ]
+            agg.open_cases = [
+                (r["cohort"], r["track"], r["phase"], r["n"])
+                for r in await conn.fetch(
+                    f"""SELECT coalesce(cohort, 'unknown') AS cohort,
+                               coalesce(track::text, 'none') AS track,
+                               CASE WHEN dublin_stage = ANY($1::text[]) THEN 'dublin'
+                                    ELSE coalesce(phase, 'lodged') END AS phase,
+                               count(*) AS n
+                        FROM {SCHEMA}.cases
+                        WHERE lodged_on IS NOT NULL AND decided_on IS NULL
+                        GROUP BY 1, 2, 3""",
+                    list(OPEN_STAGES),
+                )
+            ]
+            row = await conn.fetchrow(
+                f"""SELECT count(*) AS assigned, count(decided_on) AS decided
+                    FROM {SCHEMA}.cases WHERE cohort = 'taskforce' AND lodged_on IS NOT NULL"""
+            )
+            agg.taskforce = (row["assigned"], row["decided"])
+            agg.taskforce_open = row["assigned"] - row["decided"]
+            agg.decisions = [
+                (r["cohort"], r["timeliness"], r["n"])
+                for r in await conn.fetch(
+                    f"""SELECT coalesce(c.cohort, 'unknown') AS cohort,
+                               CASE e.type WHEN 'decision.late' THEN 'late' ELSE 'within' END
+                                   AS timeliness,
+                               count(*) AS n
+                        FROM {SCHEMA}.events e LEFT JOIN {SCHEMA}.cases c USING (case_id)
+                        WHERE e.type IN ('decision.on_time', 'decision.late')
+                        GROUP BY 1, 2"""
+                )
+            ]
+            agg.breaches = [
+                (r["cohort"], r["n"])
+                for r in await conn.fetch(
+                    f"""SELECT coalesce(c.cohort, 'unknown') AS cohort, count(*) AS n
+                        FROM {SCHEMA}.events e LEFT JOIN {SCHEMA}.cases c USING (case_id)
+                        WHERE e.type = 'deadline.breached' GROUP BY 1"""
+                )
+            ]
+            agg.penalties = await _penalties(conn)
+            agg.claims = [
+                (r["dublin_stage"], r["n"])
+                for r in await conn.fetch(
+                    f"""SELECT dublin_stage, count(*) AS n FROM {SCHEMA}.cases
+                        WHERE dublin_stage = ANY($1::text[]) GROUP BY 1""",
+                    list(OPEN_STAGES),
+                )
+            ]
+            if today is not None:
+                await _dated(conn, agg, today)
+        return agg
+
+
+async def _dated(conn: asyncpg.Connection, agg: Aggregates, today: date) -> None:
+    open_with_term = (
+        f"FROM {SCHEMA}.cases WHERE lodged_on IS NOT NULL AND decided_on IS NULL"
+        " AND deadline IS NOT NULL"
+    )
+    buckets = ", ".join(
+        f"count(*) FILTER (WHERE deadline - $1::date BETWEEN 0 AND {d}) AS d{d}"
+        for d in DUE_WITHIN_DAYS
+    )
+    rows = await conn.fetch(
+        f"SELECT coalesce(cohort, 'unknown') AS cohort, {buckets}, "
+        f"count(*) FILTER (WHERE deadline < $1::date) AS overdue {open_with_term} GROUP BY 1",
+        today,
+    )
+    agg.due = [(r["cohort"], d, r[f"d{d}"]) for r in rows for d in DUE_WITHIN_DAYS]
+    agg.overdue = [(r["cohort"], r["overdue"]) for r in rows]
+    agg.deadlines_after = [
+        r["deadline"]
+        for r in await conn.fetch(
+            f"SELECT deadline {open_with_term} AND deadline >= $1::date", today
+        )
+    ]
+    transfers = await conn.fetchrow(
+        f"""SELECT {
+            ", ".join(
+                f"count(*) FILTER (WHERE transfer_deadline - $1::date BETWEEN 0 AND {d}) AS d{d}"
+                for d in TRANSFER_DUE_WITHIN_DAYS
+            )
+        }
+            FROM {SCHEMA}.cases WHERE dublin_stage IN ('accepted', 'transfer_scheduled')""",
+        today,
+    )
+    agg.transfers_due = [(d, transfers[f"d{d}"]) for d in TRANSFER_DUE_WITHIN_DAYS]
+    agg.window_decisions = await conn.fetchval(
+        f"""SELECT count(*) FROM {SCHEMA}.events e JOIN {SCHEMA}.cases c USING (case_id)
+            WHERE e.type = 'decision.issued' AND c.cohort = 'taskforce'
+              AND e.on_date > $1::date - {FORECAST_WINDOW_DAYS} AND e.on_date <= $1::date""",
+        today,
+    )
+
+
+async def _penalties(conn: asyncpg.Connection) -> dict[str, list[PenaltyRow]]:
+    found: dict[str, list[PenaltyRow]] = {}
+    for kind, p in (("statutory", "stat"), ("court", "court")):
+        rows = await conn.fetch(
+            f"""SELECT decided_on, {p}_first_day AS first_day, {p}_rates AS rates,
+                       {p}_tier_days AS tier_days, {p}_cap_eur AS cap_eur, {p}_final_eur AS final
+                FROM {SCHEMA}.cases WHERE {p}_first_day IS NOT NULL"""
+        )
+        found[kind] = [
+            PenaltyRow(
+                r["decided_on"],
+                r["first_day"],
+                tuple(r["rates"] or ()),
+                r["tier_days"] or 0,
+                r["cap_eur"] or 0,
+                r["final"],
+            )
+            for r in rows
+        ]
+    return found

@@ -1,0 +1,179 @@
+"""The metrics service's logic without a database: reading records, merging case patches,
+penalty and forecast arithmetic, and the metric families of a projection."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+from services.metrics.figures import (
+    Aggregates,
+    PenaltyRow,
+    figures,
+    forecast,
+    goal_stock,
+    penalty_figures,
+    pipeline_clock,
+)
+from services.metrics.handlers import Observation, Tick, merge, parse
+from tests.unit.metrics.records import dead_letter, event, tick
+
+CUTOFF = date(2020, 4, 1)
+D = date.fromisoformat
+
+
+def observation(record: object) -> Observation:
+    parsed = parse(record)
+    assert isinstance(parsed, Observation)
+    return parsed
+
+
+def test_only_deadline_stage_ticks_move_the_clock_and_clock_ticks_give_the_mode() -> None:
+    at = datetime(2020, 6, 1, 10, tzinfo=UTC)
+    forwarded = parse(tick("case.deadlines", at, "deadline", mode="forwarded", partition=3))
+    assert forwarded == Tick("deadline", 3, at, "forwarded")
+    source = parse(tick("case.events", at, "clock", mode="simulated"))
+    assert source == Tick("clock", 0, at, "simulated")
+    assert parse(tick("case.events", at, "dublin")) is None
+    ticks = [("deadline", at, "forwarded"), ("clock", at, "simulated")]
+    assert pipeline_clock(ticks) == (at, "simulated")
+
+
+def test_the_slowest_partition_is_the_pipeline_clock() -> None:
+    early, late = datetime(2020, 6, 1, tzinfo=UTC), datetime(2020, 7, 1, tzinfo=UTC)
+    assert pipeline_clock([("deadline", late, "f"), ("deadline", early, "f")])[0] == early
+
+
+def test_a_dead_letter_re_published_for_the_same_record_counts_once() -> None:
+    first = observation(dead_letter("malformed_json", source_offset=7, offset=1))
+    again = observation(dead_letter("malformed_json", source_offset=7, offset=2))
+    other = observation(dead_letter("malformed_json", source_offset=8, offset=3))
+    assert first.row.event_id == again.row.event_id != other.row.event_id
+    assert first.row.label == "malformed_json"
+
+
+def test_undecodable_records_are_ignored() -> None:
+    from tests.unit.metrics.records import Record
+
+    assert parse(Record("case.deadlines", 0, 0, b"not json")) is None
+
+
+def test_lodging_sets_the_case_and_intake_cohort_wins() -> None:
+    lodged = observation(
+        event(
+            "case.events",
+            "c1",
+            1,
+            "application.lodged",
+            D("2020-05-01"),
+            {"kind": "subsequent", "nationality": "SYR", "track": 4},
+            cohort="taskforce",
+        )
+    )
+    assert lodged.row.label == "subsequent"
+    patch = merge([lodged], CUTOFF)["c1"]
+    assert patch["cohort"] == "taskforce"  # intake's enrichment, not recomputed
+    assert patch["lodged_on"] == "2020-05-01" and patch["track"] == 4
+
+
+def test_without_enrichment_the_cohort_follows_the_cut_off() -> None:
+    lodged = observation(
+        event(
+            "case.events",
+            "c1",
+            1,
+            "application.lodged",
+            D("2020-03-31"),
+            {"kind": "first", "nationality": "SYR"},
+        )
+    )
+    assert merge([lodged], CUTOFF)["c1"]["cohort"] == "taskforce"
+
+
+def dublin(type_: str, n: int, topic: str = "case.events", **data: object) -> Observation:
+    return observation(event(topic, "d1", n, type_, D("2020-05-01"), dict(data)))
+
+
+def test_a_dublin_stage_never_goes_back_except_after_a_failed_transfer() -> None:
+    tacit = dublin(
+        "claim.tacitly_accepted",
+        1,
+        "dublin.events",
+        accepted_on="2020-03-20",
+        kind="take_charge",
+        sent_on="2020-01-20",
+    )
+    sent = dublin("dublin.claim.sent", 2, member_state="DE", kind="take_charge", eurodac_hit=False)
+    # The verdict came in before the claim on another topic: still accepted.
+    assert merge([tacit, sent], CUTOFF)["d1"]["dublin_stage"] == "accepted"
+    scheduled = dublin("dublin.transfer.scheduled", 3, planned_on="2020-05-10")
+    failed = dublin("dublin.transfer.failed", 4, reason="suspended")
+    assert merge([scheduled, failed], CUTOFF)["d1"]["dublin_stage"] == "accepted"
+    expired = dublin(
+        "transfer.deadline_expired", 5, "dublin.events", transfer_deadline="2020-09-20"
+    )
+    assert merge([expired, failed], CUTOFF)["d1"]["dublin_stage"] == "expired"
+
+
+def test_penalty_as_in_the_domain_example() -> None:
+    # DOMAIN.md §2: first penalty day 17 Mar 2020; 17-30 Mar at EUR 23 = 322, then 35 a day.
+    running = PenaltyRow(None, D("2020-03-17"), (23, 35, 45), 14, 1442, None)
+    accrued, exposure, cases = penalty_figures([running], D("2020-03-31"))
+    assert (accrued, exposure, cases) == (322 + 35, 322, 1)
+    capped, _, still_running = penalty_figures([running], D("2020-05-01"))
+    assert capped == 1442 and still_running == 0
+
+
+def test_a_decided_case_counts_its_final_amount_and_no_exposure() -> None:
+    decided = PenaltyRow(D("2020-04-01"), D("2020-03-17"), (23, 35, 45), 14, 1442, 357)
+    assert penalty_figures([decided], D("2020-12-01")) == (357, 0, 0)
+    # Before decision.late arrived: accrued up to the day before the decision.
+    pending = PenaltyRow(D("2020-04-01"), D("2020-03-17"), (23, 35, 45), 14, 1442, None)
+    assert penalty_figures([pending], D("2020-12-01"))[0] == 357
+
+
+def test_forecast_at_the_recent_rate() -> None:
+    today = D("2020-12-01")
+    assert forecast(100, 28, today) == (D("2021-03-11"), 100.0)  # one a day
+    assert forecast(0, 0, today) == (today, 0.0)
+    assert forecast(5, 0, today) == (None, math.inf)
+
+
+def test_the_goal_line_runs_from_the_assignment_to_zero() -> None:
+    start, goal = D("2020-04-01"), D("2021-07-01")
+    assert goal_stock(1000, start, start, goal) == 1000
+    assert goal_stock(1000, goal, start, goal) == 0
+    assert 0 < goal_stock(1000, D("2020-11-15"), start, goal) < 1000
+
+
+def families(agg: Aggregates) -> dict[str, dict[tuple[str, ...], float]]:
+    return {f.name: dict(f.samples) for f in figures(agg, CUTOFF, datetime.now(UTC))}
+
+
+def test_known_labels_report_zero_before_anything_happened() -> None:
+    found = families(Aggregates())
+    assert found["caseflow_decisions_total"][("taskforce", "late")] == 0
+    assert found["caseflow_side_inflow_total"][("transfer_expired",)] == 0
+    assert found["caseflow_claims_open"][("accepted",)] == 0
+    # Without a pipeline clock there is no pipeline day to measure deadlines against.
+    assert "caseflow_open_cases_due" not in found
+
+
+def test_no_recent_decisions_means_never_cleared_and_every_deadline_counts() -> None:
+    clock = datetime(2020, 12, 1, 11, tzinfo=UTC)
+    agg = Aggregates(
+        clock=[("deadline", clock, "forwarded"), ("clock", clock, "simulated")],
+        taskforce=(10, 4),
+        taskforce_open=6,
+        deadlines_after=[D("2020-12-05"), D("2021-06-01")],
+    )
+    found = families(agg)
+    assert found["caseflow_forecast_taskforce_cleared_timestamp_seconds"][()] == math.inf
+    assert found["caseflow_forecast_breaches_before_cleared_cases"][()] == 2
+    assert found["caseflow_pipeline_clock_simulated"][()] == 1
+    assert found["caseflow_taskforce_open_cases"][()] == 6
+
+
+def test_no_family_has_a_case_label() -> None:
+    for family in figures(Aggregates(clock=[("deadline", datetime.now(UTC), "live")]), CUTOFF):
+        assert not {"case", "case_id", "subject"} & set(family.labels), family.name
