@@ -14,7 +14,7 @@ Definitions (each a question the January 2021 letter answers):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -68,6 +68,36 @@ def letter_figures(
         "penalties_paid_eur_by_2020_12_15": penalties,
         "side_inflow_2020": side_inflow,
     }
+
+
+#: The figures each service can compute from its own states.
+DUBLIN_FIGURES = ("side_inflow_2020",)
+
+
+def term_figures(terms: Iterable[TermState], policy: Policy) -> dict[str, Any]:
+    """The figures the deadline service owns (everything but the side-inflow)."""
+    figures = letter_figures(terms, (), policy)
+    return {k: v for k, v in figures.items() if k not in DUBLIN_FIGURES}
+
+
+def dublin_figures(dublins: Iterable[DublinState], policy: Policy) -> dict[str, Any]:
+    """The figures the Dublin service owns."""
+    figures = letter_figures((), dublins, policy)
+    return {k: figures[k] for k in DUBLIN_FIGURES}
+
+
+def parse_until(query: Mapping[str, str]) -> date | str:
+    """`until=YYYY-MM-DD` of a figures request, or why it is not acceptable."""
+    raw = query.get("until")
+    if raw is None:
+        return "until=YYYY-MM-DD is required"
+    try:
+        until = date.fromisoformat(raw)
+    except ValueError:
+        return "until must be a date, YYYY-MM-DD"
+    if not date(2000, 1, 1) <= until <= date(2100, 12, 31):
+        return "until is out of range"
+    return until
 
 
 #: What the letter says, for the demo's side-by-side table.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from caseflow.runtime.settings import Settings
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0
+SESSION_TIMEOUT_ENV = "CASEFLOW_FOLD_SESSION_TIMEOUT_MS"
 FIRE_LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400)
 
 
@@ -294,7 +296,10 @@ async def serve(spec: FoldSpec, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    service = FoldService(spec, settings, bootstrap=bootstrap, dsn=dsn)
+    # How long a dead worker keeps its partitions (and their timers) before the group hands
+    # them to another; tests of failover shorten it. Default as in BatchConsumer.
+    timeout = int(os.environ.get(SESSION_TIMEOUT_ENV, "10000"))
+    service = FoldService(spec, settings, bootstrap=bootstrap, dsn=dsn, session_timeout_ms=timeout)
     await service.start()
     try:
         await service.run(stop)

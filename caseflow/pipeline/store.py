@@ -26,6 +26,10 @@ class CaseRow:
     pending: list[Fact]
     #: The pipeline day the state was advanced to (None before the partition's first tick).
     as_of: date | None = None
+    #: The next day the case needs attention, when the caller already knows it (computing it
+    #: right after advancing reuses the timers the fold just computed for the same state).
+    wake: date | None = None
+    known_wake: bool = False
 
 
 def dump_fact(fact: Fact) -> dict[str, Any]:
@@ -80,6 +84,21 @@ class FoldStore:
             )
         return {r["case_id"]: self._row(r) for r in rows}
 
+    async def due(self, due: Mapping[int, date]) -> list[str]:
+        """Ids of the cases in these partitions due by each partition's day, earliest first."""
+        if not due:
+            return []
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"""SELECT c.case_id FROM {self.schema}.cases c
+                    JOIN unnest($1::int[], $2::date[]) AS d(kafka_partition, today)
+                      ON c.kafka_partition = d.kafka_partition AND c.wake_on <= d.today
+                    ORDER BY c.wake_on, c.case_id""",
+                list(due),
+                list(due.values()),
+            )
+        return [r["case_id"] for r in rows]
+
     async def case(self, case_id: str) -> CaseRow | None:
         async with self.pool.acquire() as conn:
             record = await conn.fetchrow(
@@ -105,6 +124,14 @@ class FoldStore:
             }
             for r in rows
         ]
+
+    async def states(self) -> list[Any]:
+        """Every case's state (for figures over the whole stock), read in one pass."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT state FROM {self.schema}.cases WHERE state IS NOT NULL"
+            )
+        return [snapshot.load(self.fold.state_type, json.loads(r["state"])) for r in rows]
 
     async def clocks(self) -> dict[int, datetime]:
         async with self.pool.acquire() as conn:
@@ -132,7 +159,9 @@ class FoldStore:
                     row.partition,
                     json.dumps(state) if state is not None else None,
                     json.dumps([dump_fact(f) for f in row.pending]),
-                    wake_on(self.fold, row.state, row.pending, self.policy),
+                    row.wake
+                    if row.known_wake
+                    else wake_on(self.fold, row.state, row.pending, self.policy),
                     *[extra[c] for c in extra_columns],
                 )
             )

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     metrics_port: int = 9464
     http_host: str = "127.0.0.1"
     partners_file: Path | None = None
+    #: Bearer token of the operator APIs (deadline, Dublin); unset: loopback clients only.
+    operator_token: SecretStr | None = None
     log_level: str = "info"
     log_format: Literal["json", "text"] = "json"
 
