@@ -45,8 +45,9 @@ tools:
 test: check tools
 	$(BIN)/pytest -q -m "not slow" --timeout 600
 
+# Intake throughput against a raw passthrough on the same broker (bench/README.md).
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python bench/intake_throughput.py
 
 # The deadline service's three benchmarks (bench/README.md, "deadline_timers.py"): ~10 minutes.
 bench-deadline: setup

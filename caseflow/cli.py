@@ -355,7 +355,10 @@ def demo(ctx: click.Context, seed: int, scale: float, headless: bool, as_json: b
     from caseflow.pipeline.figures import LETTER
     from caseflow.runtime import supervisor
 
+    # Its own database, so that a demo never touches the data of a `caseflow up`.
     settings = _settings(ctx).model_copy(update={"clock": "simulated"})
+    if settings.database_name == "caseflow":
+        settings = settings.model_copy(update={"database_name": "caseflow_demo"})
     console = Console(stderr=as_json)
     quiet = headless or as_json
     echo = (lambda _line: None) if quiet else console.print

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 
 from caseflow.pipeline.figures import LETTER, month_end
-from caseflow.runtime import supervisor
+from caseflow.runtime import infra, supervisor
 from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import Outgoing, Publisher
 from caseflow.runtime.settings import Settings
@@ -135,6 +135,21 @@ def _subject(raw: bytes) -> bytes | None:
     return subject.encode() if isinstance(subject, str) else None
 
 
+async def fresh_start(settings: Settings) -> None:
+    """The demo starts from an empty pipeline: its own database is dropped — only one that
+    `infra up` created, never an external database — and the broker restarted (memory)."""
+    if settings.database_url:
+        raise RuntimeError("the demo uses its own database; unset CASEFLOW_DATABASE_URL")
+    state = infra.InfraState.load(settings.home)
+    if state.postgres_kind == "embedded" and state.postgres_dsn:
+        server = state.postgres_dsn.replace(f"/{settings.database_name}", "/postgres", 1)
+        if await infra.answers(server):
+            await infra.drop_database(server, settings.database_name)
+    elif await infra.answers(settings.local_postgres):
+        await infra.drop_database(settings.local_postgres, settings.database_name)
+    infra.down(settings)
+
+
 def run(
     settings: Settings,
     *,
@@ -147,7 +162,10 @@ def run(
     """Set up, replay the scenario live, compute the figures. Headless runs stop the services;
     otherwise their processes are returned, still running, for the caller to supervise."""
     path = scenario_file(settings, seed, scale)
-    children = supervisor.start(settings, clock="simulated", echo=echo)
+    asyncio.run(fresh_start(settings))
+    children = supervisor.start(
+        settings, clock="simulated", echo=echo, log_dir=settings.home / "logs"
+    )
     try:
         asyncio.run(wait_healthy(settings, list(children)))
         seconds = asyncio.run(drive(settings, path, on_month))

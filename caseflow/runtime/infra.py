@@ -111,9 +111,20 @@ def start_broker(settings: Settings) -> int:
 
 async def wait_for_broker(bootstrap: str, timeout: float = 30.0) -> None:
     """Wait until the broker answers a metadata request, not just a TCP connect."""
+    deadline = time.monotonic() + timeout
+    # Refused connections are expected while the port comes up; the client logs each as an error.
+    client_log = logging.getLogger("aiokafka")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)
+    try:
+        await _poll_broker(bootstrap, deadline, timeout)
+    finally:
+        client_log.setLevel(level)
+
+
+async def _poll_broker(bootstrap: str, deadline: float, timeout: float) -> None:
     from aiokafka import AIOKafkaClient
 
-    deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
         client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
@@ -152,7 +163,7 @@ async def ensure_topics(bootstrap: str, partitions: int) -> list[str]:
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
-async def _answers(dsn: str) -> bool:
+async def answers(dsn: str) -> bool:
     try:
         conn = await asyncpg.connect(dsn, timeout=3)
     except (TimeoutError, OSError, asyncpg.PostgresError):
@@ -172,6 +183,15 @@ async def ensure_database(server_dsn: str, name: str) -> str:
     finally:
         await conn.close()
     return _with_database(server_dsn, name)
+
+
+async def drop_database(server_dsn: str, name: str) -> None:
+    """Drop database ``name`` (connections to it are ended first)."""
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 def _with_database(dsn: str, name: str) -> str:
@@ -210,10 +230,10 @@ async def resolve_postgres(settings: Settings, state: InfraState) -> None:
     if (
         state.postgres_kind == "embedded"
         and state.postgres_dsn
-        and await _answers(state.postgres_dsn)
+        and await answers(state.postgres_dsn)
     ):
         return
-    if await _answers(settings.local_postgres):
+    if await answers(settings.local_postgres):
         dsn = await ensure_database(settings.local_postgres, settings.database_name)
         state.postgres_kind, state.postgres_dsn = "local", dsn
         return
@@ -310,7 +330,7 @@ async def status(settings: Settings) -> dict[str, object]:
         "postgres": {
             "kind": state.postgres_kind,
             "dsn": _redact(dsn) if dsn else None,
-            "answering": bool(dsn) and await _answers(dsn or ""),
+            "answering": bool(dsn) and await answers(dsn or ""),
         },
         "topics": state.topics,
     }

@@ -94,9 +94,14 @@ def up(settings: Settings, *, clock: str, echo: Callable[[str], None] = print) -
 
 
 def start(
-    settings: Settings, *, clock: str, echo: Callable[[str], None] = print
+    settings: Settings,
+    *,
+    clock: str,
+    echo: Callable[[str], None] = print,
+    log_dir: Path | None = None,
 ) -> dict[str, subprocess.Popen[bytes]]:
-    """Infra up, then one worker of every service as a child process."""
+    """Infra up, then one worker of every service as a child process. With ``log_dir`` each
+    service logs to its own file there instead of to this terminal."""
     from caseflow.runtime import infra
 
     state = asyncio.run(infra.up(settings))
@@ -110,9 +115,19 @@ def start(
     for name, service in SERVICES.items():
         if service.clock not in (None, clock):
             continue
+        output = None
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            output = (log_dir / f"{name}.log").open("ab")
         children[name] = subprocess.Popen(
-            [sys.executable, "-m", "caseflow.cli", "run", name], env=env, cwd=ROOT
+            [sys.executable, "-m", "caseflow.cli", "run", name],
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
         )
+        if output is not None:
+            output.close()
         echo(f"{name:<11} {service.url(settings)}  (pid {children[name].pid})")
     return children
 

@@ -68,49 +68,73 @@ async def publish_tick(publisher: Publisher, at: datetime, mode: str) -> int:
     return len(partitions)
 
 
-async def high_watermarks(bootstrap: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
-    """High-water marks from real fetch responses (ListOffsets(latest) is not trusted)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=1024,
-        fetch_max_wait_ms=20,
-    )
-    await consumer.start()
-    try:
-        await consumer.topics()
-        parts = [
-            TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t))
+class PipelineProbe:
+    """Reads high-water marks (from real fetch responses: ListOffsets(latest) is not trusted)
+    and groups' committed offsets, with clients opened once and reused round after round."""
+
+    def __init__(self, bootstrap: str, groups: Mapping[str, Sequence[str]]) -> None:
+        self.bootstrap = bootstrap
+        self.groups = {group: tuple(inputs) for group, inputs in groups.items()}
+        self.topics = sorted({t for ts in self.groups.values() for t in ts})
+        self._fetcher = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            enable_auto_commit=False,
+            max_partition_fetch_bytes=1024,
+            fetch_max_wait_ms=20,
+        )
+        self._committed = {
+            group: AIOKafkaConsumer(
+                bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+            )
+            for group in self.groups
+        }
+        self.partitions: list[TopicPartition] = []
+
+    async def __aenter__(self) -> PipelineProbe:
+        await self._fetcher.start()
+        for consumer in self._committed.values():
+            await consumer.start()
+        await self._fetcher.topics()
+        self.partitions = [
+            TopicPartition(t, p)
+            for t in self.topics
+            for p in sorted(self._fetcher.partitions_for_topic(t) or ())
         ]
-        consumer.assign(parts)
-        for tp in parts:
-            consumer.seek(tp, 0)
+        self._fetcher.assign(self.partitions)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self._fetcher.stop()
+        for consumer in self._committed.values():
+            await consumer.stop()
+
+    async def high_watermarks(self, timeout: float = 10.0) -> dict[TopicPartition, int]:
+        """Fresh marks: assigning anew forgets the last ones, so every mark read is from a
+        fetch made for this call (each partition is fetched from its start, a few bytes)."""
+        self._fetcher.assign(self.partitions)
+        for tp in self.partitions:
+            self._fetcher.seek(tp, 0)
         marks: dict[TopicPartition, int] = {}
-        deadline = time.monotonic() + 10
-        while len(marks) < len(parts) and time.monotonic() < deadline:
-            await consumer.getmany(timeout_ms=50)
-            for tp in parts:
-                high = consumer.highwater(tp)
+        deadline = time.monotonic() + timeout
+        while len(marks) < len(self.partitions) and time.monotonic() < deadline:
+            await self._fetcher.getmany(timeout_ms=50)
+            for tp in self.partitions:
+                high = self._fetcher.highwater(tp)
                 if high is not None:
                     marks[tp] = high
-        if len(marks) < len(parts):
+        if len(marks) < len(self.partitions):
             raise TimeoutError("no fetch response for some partitions")
         return marks
-    finally:
-        await consumer.stop()
 
-
-async def committed(
-    bootstrap: str, group: str, partitions: Sequence[TopicPartition]
-) -> dict[TopicPartition, int]:
-    """A group's committed offsets, read by a member that never joins (OffsetFetch only)."""
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await probe.start()
-    try:
-        offsets = {tp: await probe.committed(tp) for tp in partitions}
-        return {tp: offset for tp, offset in offsets.items() if offset is not None}
-    finally:
-        await probe.stop()
+    async def behind(self) -> str | None:
+        """The first group that has not committed up to the high-water mark, or None."""
+        marks = await self.high_watermarks()
+        for group, inputs in self.groups.items():
+            consumer = self._committed[group]
+            for tp, high in marks.items():
+                if tp.topic in inputs and ((await consumer.committed(tp)) or 0) < high:
+                    return group
+        return None
 
 
 async def wait_until_processed(
@@ -118,7 +142,7 @@ async def wait_until_processed(
     groups: Mapping[str, Sequence[str]],
     *,
     timeout: float = 300.0,
-    poll: float = 0.2,
+    poll: float = 0.1,
 ) -> None:
     """Wait until every group has committed everything on its input topics, twice in a row.
 
@@ -127,22 +151,13 @@ async def wait_until_processed(
     in turn raise other groups' high-water marks: the loop settles only when the whole pipeline
     is quiet.
     """
-    topics = sorted({t for ts in groups.values() for t in ts})
     deadline = time.monotonic() + timeout
-    quiet_rounds = 0
-    while quiet_rounds < 2:
-        if time.monotonic() > deadline:
-            raise TimeoutError("the pipeline did not settle in time")
-        marks = await high_watermarks(bootstrap, topics)
-        behind = False
-        for group, inputs in groups.items():
-            done = await committed(bootstrap, group, [tp for tp in marks if tp.topic in inputs])
-            for tp, high in marks.items():
-                if tp.topic in inputs and done.get(tp, 0) < high:
-                    behind = True
-                    break
-            if behind:
-                break
-        quiet_rounds = 0 if behind else quiet_rounds + 1
-        if behind or quiet_rounds < 2:
-            await asyncio.sleep(poll)
+    async with PipelineProbe(bootstrap, groups) as probe:
+        quiet_rounds = 0
+        while quiet_rounds < 2:
+            stuck = await probe.behind()
+            if stuck is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"the pipeline did not settle in time ({stuck} is behind)")
+            quiet_rounds = 0 if stuck else quiet_rounds + 1
+            if quiet_rounds < 2:
+                await asyncio.sleep(poll)
