@@ -1,53 +1,56 @@
-"""`caseflow run clock`: the live clock. It publishes the wall clock as a tick into every
-partition of ``case.events`` every few seconds, so timers fire even when partners are silent.
-Ticks are idempotent (a service keeps the latest), so two tickers do no harm.
+"""The pipeline clock: `caseflow run clock` publishes the wall clock as a tick into every
+partition of ``case.events`` every few seconds, so timers fire even when partners are silent
+(ticks are idempotent — a service keeps the latest — so two clocks do no harm); `advance` moves
+the simulated clock for `caseflow clock advance`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import signal
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from caseflow.events.envelope import LEGAL_TZ
+from caseflow.events.topics import CASE_EVENTS
+from caseflow.runtime.faust_app import create_app
 from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import Publisher
 from caseflow.runtime.settings import Settings
 from caseflow.runtime.supervisor import pipeline_groups
-from caseflow.runtime.ticks import publish_tick, wait_until_processed
+from caseflow.runtime.ticks import publish_tick, tick_records, wait_until_processed
 
 log = logging.getLogger(__name__)
 
 
-async def tick_forever(bootstrap: str, every: float, stop: asyncio.Event) -> None:
-    publisher = Publisher(bootstrap, client_id="caseflow-clock")
-    await publisher.start()
-    try:
-        while not stop.is_set():
-            try:
-                await publish_tick(publisher, datetime.now(UTC), "live")
-            except Exception:  # a broker hiccup delays a tick; the next one catches up
-                log.warning("tick not published", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), every)
-    finally:
-        await publisher.stop()
+def create_clock_app(settings: Settings) -> Any:
+    """The live clock as a Faust app: one timer that publishes the wall clock as a tick into
+    every partition of ``case.events``. A low-volume job, which is what Faust's timers are for."""
+    app = create_app("clock", settings)
+    topic = app.topic(CASE_EVENTS.name, key_type=bytes, value_type=bytes)
 
+    @app.timer(interval=settings.tick_seconds)
+    async def tick() -> None:
+        for record in tick_records(datetime.now(UTC), range(settings.partitions), "live"):
+            await topic.send(
+                value=record.value, partition=record.partition, headers=list(record.headers)
+            )
 
-async def serve(settings: Settings) -> None:
-    bootstrap, _dsn = endpoints(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    log.info("live clock started", extra={"every_s": settings.tick_seconds})
-    await tick_forever(bootstrap, settings.tick_seconds, stop)
+    return app
 
 
 def main(settings: Settings) -> None:
-    asyncio.run(serve(settings))
+    """`caseflow run clock`: the Faust worker handles SIGTERM and Ctrl-C itself."""
+    import faust
+
+    app = create_clock_app(endpoint_settings(settings))
+    log.info("live clock started", extra={"every_s": settings.tick_seconds})
+    faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+
+
+def endpoint_settings(settings: Settings) -> Settings:
+    """The settings with the broker `infra up` recorded, when none is configured."""
+    bootstrap, _dsn = endpoints(settings)
+    return settings.model_copy(update={"broker_url": bootstrap})
 
 
 def noon(day: date) -> datetime:
