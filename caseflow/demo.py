@@ -21,7 +21,7 @@ import aiohttp
 from caseflow.pipeline.figures import LETTER, month_end
 from caseflow.runtime import infra, supervisor
 from caseflow.runtime.infra import endpoints
-from caseflow.runtime.kafka import Outgoing, Publisher
+from caseflow.runtime.kafka import Outgoing, Publisher, client_options
 from caseflow.runtime.settings import Settings
 from caseflow.runtime.ticker import advance
 from scenarios.letter_2020 import write as write_scenario
@@ -113,7 +113,7 @@ async def drive(
 ) -> float:
     """Publish month by month, advancing the clock to each month's end; returns seconds taken."""
     bootstrap, _dsn = endpoints(settings)
-    publisher = Publisher(bootstrap, client_id="caseflow-demo")
+    publisher = Publisher(bootstrap, client_id="caseflow-demo", options=client_options(settings))
     await publisher.start()
     started = time.monotonic()
     published = 0

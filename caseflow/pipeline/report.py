@@ -9,10 +9,16 @@ from rich.console import Console
 from rich.table import Table
 
 
-def table(document: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
+def wide_console(stderr: bool = False) -> Console:
+    """A console for tables: piped output gets room for every column instead of 80 characters."""
+    console = Console(stderr=stderr)
     if not console.is_terminal:
         console.width = max(console.width, 150)
+    return console
+
+
+def table(document: dict[str, Any], console: Console | None = None) -> None:
+    console = console or wide_console()
     cases: dict[str, dict[str, Any]] = document["cases"]
     grid = Table(title=f"caseflow as of {document['as_of']} — {len(cases)} cases")
     for column in (

@@ -10,6 +10,8 @@ import aiohttp
 from rich.console import Console
 from rich.table import Table
 
+from caseflow.pipeline.report import wide_console
+
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 #: Keys of the deadline API's case answer that are not part of the replay contract's object.
 EXTRA_KEYS = ("timeline", "as_of")
@@ -102,7 +104,7 @@ def contract(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_table(case_id: str, case: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or wide_console()
     term = case.get("term") or {}
     decision = case.get("decision") or {}
     penalty = case["penalty"]
@@ -142,7 +144,7 @@ def case_table(case_id: str, case: dict[str, Any], console: Console | None = Non
 
 
 def worklist_table(answer: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or wide_console()
     grid = Table(
         title=f"worklist: deadline within {answer['within_days']} days — {answer['count']} cases"
     )
