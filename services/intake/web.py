@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -39,9 +41,12 @@ def create_web_app(
     *,
     max_body_bytes: int,
     max_batch_events: int,
+    rate_per_second: float = math.inf,
     health: Callable[[], dict[str, Any]] = lambda: {},
+    clock: Callable[[], float] = time.monotonic,
 ) -> web.Application:
     metrics = intake.metrics
+    limiter = RateLimiter(rate_per_second, clock=clock)
 
     def answer(status: int, body: dict[str, Any], **headers: str) -> web.Response:
         metrics.http_requests.labels(str(status)).inc()
@@ -53,6 +58,16 @@ def create_web_app(
         if partner is None:
             return answer(
                 401, {"error": "a valid bearer token is required"}, **{"WWW-Authenticate": "Bearer"}
+            )
+        wait = limiter.take(partner)
+        if wait > 0:
+            return answer(
+                429,
+                {
+                    "error": "too many requests from this partner; retry after Retry-After seconds",
+                    "reason": RATE_LIMITED,
+                },
+                **{"Retry-After": str(max(1, math.ceil(wait)))},
             )
         if request.content_type not in (SINGLE, BATCH):
             return answer(415, {"error": f"send {SINGLE} (one event) or {BATCH} (an array)"})
@@ -108,6 +123,33 @@ def create_web_app(
     app.router.add_get("/metrics", get_metrics)
     app.router.add_get("/healthz", get_health)
     return app
+
+
+RATE_LIMITED = "rate_limited"
+
+
+class RateLimiter:
+    """A token bucket per partner: ``rate`` requests a second, bursts of up to one second's
+    worth (at least one request). Infinite ``rate``: no limit."""
+
+    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, partner: str) -> float:
+        """0 when ``partner`` may send now (a token is taken), else the seconds to wait."""
+        if math.isinf(self.rate):
+            return 0.0
+        now = self.clock()
+        tokens, then = self._buckets.get(partner, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - then) * self.rate)
+        if tokens >= 1.0:
+            self._buckets[partner] = (tokens - 1.0, now)
+            return 0.0
+        self._buckets[partner] = (tokens, now)
+        return (1.0 - tokens) / self.rate
 
 
 def status_of(outcomes: Sequence[Outcome]) -> int:
