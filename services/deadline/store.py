@@ -120,3 +120,14 @@ async def penalised(pool: asyncpg.Pool) -> list[tuple[TermState, date]]:
                   AND k.state IS NOT NULL"""
         )
     return [(_state(r["state"]), r["today"]) for r in rows]
+
+
+async def erase(conn: asyncpg.Connection, case_id: str) -> dict[str, int]:
+    """Remove one case from the deadline schema (erasure on request): its state and projection
+    row, its timeline and its rejected facts. Call inside the caller's transaction; returns the
+    rows removed per table, and a second call removes nothing."""
+    removed = {}
+    for table in ("cases", "history", "rejections"):
+        status = await conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE case_id = $1", case_id)
+        removed[f"{SCHEMA}.{table}"] = int(status.rsplit(" ", 1)[-1])
+    return removed

@@ -93,3 +93,14 @@ class DublinReader:
                         as_of + timedelta(days=days),
                     )
         return figures
+
+
+async def erase(conn: asyncpg.Connection, case_id: str, schema: str = "dublin") -> dict[str, int]:
+    """Remove one case from the Dublin schema (erasure on request): its state and projection row
+    (member state, transfer dates, failure reasons), its timeline and its rejected facts. Call
+    inside the caller's transaction; returns the rows removed per table, idempotent."""
+    removed = {}
+    for table in ("cases", "history", "rejections"):
+        status = await conn.execute(f"DELETE FROM {schema}.{table} WHERE case_id = $1", case_id)
+        removed[f"{schema}.{table}"] = int(status.rsplit(" ", 1)[-1])
+    return removed

@@ -177,6 +177,26 @@ class PostgresLedger:
         )
 
 
+async def erase(conn: asyncpg.Connection, case_id: str, schema: str = SCHEMA) -> dict[str, int]:
+    """Remove one case from intake's tables (erasure on request): its accepted events with their
+    payloads, and its register row. Call inside the caller's transaction. The accounting keeps
+    its counts (no case id in it) and the source offsets stay, so nothing is counted again.
+    Returns the rows removed per table; a second call removes nothing."""
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"bad schema name {schema!r}")
+    return {
+        f"{schema}.{table}": _deleted(
+            await conn.execute(f"DELETE FROM {schema}.{table} WHERE case_id = $1", case_id)
+        )
+        for table in ("event_log", "case_register")
+    }
+
+
+def _deleted(status: str) -> int:
+    """The row count of a ``DELETE n`` command status."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
 def _columns(partitions: Iterable[Partition]) -> tuple[list[str], list[int]]:
     pairs = list(partitions)
     return [t for t, _ in pairs], [p for _, p in pairs]

@@ -279,3 +279,14 @@ async def _penalties(conn: asyncpg.Connection) -> dict[str, list[PenaltyRow]]:
             for r in rows
         ]
     return found
+
+
+async def erase(conn: asyncpg.Connection, case_id: str) -> dict[str, int]:
+    """Remove one case from the metrics projection (erasure on request): its row and every event
+    counted for it, so the business figures no longer include it. Call inside the caller's
+    transaction; returns the rows removed per table, idempotent."""
+    removed = {}
+    for table in ("events", "cases"):
+        status = await conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE case_id = $1", case_id)
+        removed[f"{SCHEMA}.{table}"] = int(status.rsplit(" ", 1)[-1])
+    return removed
