@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import time
 from collections.abc import Callable
@@ -30,15 +29,14 @@ from caseflow.pipeline.live import BatchReport, FoldWorker
 from caseflow.pipeline.store import FoldStore
 from caseflow.pipeline.timeline import Fold
 from caseflow.runtime.db import create_pool, migrate
-from caseflow.runtime.infra import endpoints
-from caseflow.runtime.kafka import BatchConsumer, Publisher
+from caseflow.runtime.infra import endpoints, session_timeout_ms
+from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 2.0
-SESSION_TIMEOUT_ENV = "CASEFLOW_FOLD_SESSION_TIMEOUT_MS"
 FIRE_LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400)
 
 
@@ -177,7 +175,10 @@ class FoldService:
         async with pool.acquire() as conn:
             await migrate(conn, self.schema, spec.migrations)
         self.store = FoldStore(pool, self.schema, spec.fold, self.policy, spec.projection)
-        self._publisher = Publisher(self.bootstrap, client_id=f"caseflow-{spec.name}")
+        options = client_options(self.settings)
+        self._publisher = Publisher(
+            self.bootstrap, client_id=f"caseflow-{spec.name}", options=options
+        )
         await self._publisher.start()
         self.worker = FoldWorker(
             fold=spec.fold,
@@ -197,6 +198,7 @@ class FoldService:
             self._handle,
             session_timeout_ms=self.session_timeout_ms,
             on_assigned=self._assigned,
+            options=options,
         )
         await self._consumer.start()
         spec.collectors(self, self.metrics.registry)
@@ -297,8 +299,8 @@ async def serve(spec: FoldSpec, settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     # How long a dead worker keeps its partitions (and their timers) before the group hands
-    # them to another; tests of failover shorten it. Default as in BatchConsumer.
-    timeout = int(os.environ.get(SESSION_TIMEOUT_ENV, "10000"))
+    # them to another; tests of failover shorten it (infra.SESSION_TIMEOUT_ENV).
+    timeout = session_timeout_ms()
     service = FoldService(spec, settings, bootstrap=bootstrap, dsn=dsn, session_timeout_ms=timeout)
     await service.start()
     try:

@@ -17,6 +17,20 @@ def create_app(
     """
     import faust
 
+    from caseflow.runtime.kafka import client_options
+
+    options = client_options(settings)
+    if options:
+        # The same settings as every aiokafka client, in Faust's form.
+        extra.setdefault(
+            "broker_credentials",
+            faust.SASLCredentials(
+                username=options["sasl_plain_username"],
+                password=options["sasl_plain_password"],
+                mechanism=options["sasl_mechanism"],
+                ssl_context=options.get("ssl_context"),
+            ),
+        )
     return faust.App(
         f"caseflow-{service}",
         broker=settings.faust_broker,

@@ -17,12 +17,16 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 
 from caseflow.events.topics import TOPICS
 from caseflow.runtime.db import migrate_all
 from caseflow.runtime.settings import Settings
+
+if TYPE_CHECKING:
+    from caseflow.runtime.kafka import ClientOptions
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +113,9 @@ def start_broker(settings: Settings) -> int:
     return process.pid
 
 
-async def wait_for_broker(bootstrap: str, timeout: float = 30.0) -> None:
+async def wait_for_broker(
+    bootstrap: str, timeout: float = 30.0, *, options: ClientOptions | None = None
+) -> None:
     """Wait until the broker answers a metadata request, not just a TCP connect."""
     deadline = time.monotonic() + timeout
     # Refused connections are expected while the port comes up; the client logs each as an error.
@@ -117,17 +123,19 @@ async def wait_for_broker(bootstrap: str, timeout: float = 30.0) -> None:
     level = client_log.level
     client_log.setLevel(logging.CRITICAL)
     try:
-        await _poll_broker(bootstrap, deadline, timeout)
+        await _poll_broker(bootstrap, deadline, timeout, options or {})
     finally:
         client_log.setLevel(level)
 
 
-async def _poll_broker(bootstrap: str, deadline: float, timeout: float) -> None:
+async def _poll_broker(
+    bootstrap: str, deadline: float, timeout: float, options: ClientOptions
+) -> None:
     from aiokafka import AIOKafkaClient
 
     last: Exception | None = None
     while time.monotonic() < deadline:
-        client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+        client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, **options)
         try:
             await client.bootstrap()
             return
@@ -139,11 +147,15 @@ async def _poll_broker(bootstrap: str, deadline: float, timeout: float) -> None:
     raise TimeoutError(f"broker at {bootstrap} did not answer within {timeout:.0f}s: {last}")
 
 
-async def ensure_topics(bootstrap: str, partitions: int) -> list[str]:
+async def ensure_topics(
+    bootstrap: str, partitions: int, *, options: ClientOptions | None = None
+) -> list[str]:
     """Create every topic of the catalogue with ``partitions`` partitions; existing ones stay."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=10000, **(options or {})
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -245,6 +257,15 @@ async def resolve_postgres(settings: Settings, state: InfraState) -> None:
 # --- what services connect to -----------------------------------------------------------------
 
 
+#: How long a dead worker keeps its partitions before its group hands them to another (ms);
+#: the default of every service, shortened by failover and chaos tests.
+SESSION_TIMEOUT_ENV = "CASEFLOW_FOLD_SESSION_TIMEOUT_MS"
+
+
+def session_timeout_ms() -> int:
+    return int(os.environ.get(SESSION_TIMEOUT_ENV, "10000"))
+
+
 def endpoints(settings: Settings) -> tuple[str, str]:
     """(bootstrap servers, PostgreSQL DSN) for a service: explicit settings
     (``CASEFLOW_BROKER_URL``, ``CASEFLOW_DATABASE_URL``) win, else what `infra up` recorded.
@@ -279,8 +300,11 @@ async def up(settings: Settings) -> InfraState:
             )
         state.broker_pid, state.broker_address = start_broker(settings), address
         state.save(settings.home)
-    await wait_for_broker(address)
-    state.topics = await ensure_topics(address, settings.partitions)
+    from caseflow.runtime.kafka import client_options
+
+    options = client_options(settings)
+    await wait_for_broker(address, options=options)
+    state.topics = await ensure_topics(address, settings.partitions, options=options)
     await resolve_postgres(settings, state)
     state.save(settings.home)
     assert state.postgres_dsn is not None

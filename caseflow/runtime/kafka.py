@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
@@ -20,10 +21,43 @@ from aiokafka.structs import ConsumerRecord
 
 from caseflow.events import Envelope, encode, headers, key_for
 
+if TYPE_CHECKING:
+    from caseflow.runtime.settings import Settings
+
 log = logging.getLogger(__name__)
 
 Batch = list[ConsumerRecord]
 BatchHandler = Callable[[Batch], Awaitable[None]]
+#: Keyword arguments for any aiokafka client (security settings); empty for PLAINTEXT.
+ClientOptions = Mapping[str, Any]
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """The aiokafka keyword arguments that authenticate a client as configured: nothing for
+    PLAINTEXT (the embedded broker), else ``security_protocol``, ``sasl_mechanism`` and the
+    SCRAM credentials (plus a default-CA ``ssl_context`` for SASL_SSL). The one place security
+    settings become client arguments: every producer, consumer and admin client takes these.
+    """
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return {}
+    username, password = settings.kafka_sasl_username, settings.kafka_sasl_password
+    if not username or password is None:
+        raise ValueError(
+            f"CASEFLOW_KAFKA_SECURITY_PROTOCOL={protocol} needs CASEFLOW_KAFKA_SASL_USERNAME "
+            "and CASEFLOW_KAFKA_SASL_PASSWORD"
+        )
+    options: dict[str, Any] = {
+        "security_protocol": protocol,
+        "sasl_mechanism": settings.kafka_sasl_mechanism,
+        "sasl_plain_username": username,
+        "sasl_plain_password": password.get_secret_value(),
+    }
+    if protocol == "SASL_SSL":
+        from aiokafka.helpers import create_ssl_context
+
+        options["ssl_context"] = create_ssl_context()
+    return options
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +78,13 @@ class Outgoing:
 class Publisher:
     """A producer tuned for the embedded broker and real Kafka alike (acks=all, small linger)."""
 
-    def __init__(self, bootstrap: str, *, client_id: str = "caseflow") -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        client_id: str = "caseflow",
+        options: ClientOptions | None = None,
+    ) -> None:
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap,
             client_id=client_id,
@@ -52,6 +92,7 @@ class Publisher:
             linger_ms=5,
             max_batch_size=256 * 1024,
             request_timeout_ms=30000,
+            **(options or {}),
         )
 
     async def start(self) -> None:
@@ -112,6 +153,7 @@ class BatchConsumer:
         session_timeout_ms: int = 10000,
         on_assigned: Callable[[set[TopicPartition]], Awaitable[None]] | None = None,
         on_revoked: Callable[[set[TopicPartition]], Awaitable[None]] | None = None,
+        options: ClientOptions | None = None,
     ) -> None:
         self.topics = list(topics)
         self.handler = handler
@@ -129,6 +171,7 @@ class BatchConsumer:
             max_poll_interval_ms=300000,
             rebalance_timeout_ms=session_timeout_ms * 2,
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            **(options or {}),
         )
         self.batches = 0
         self.retries = 0

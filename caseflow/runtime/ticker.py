@@ -14,7 +14,7 @@ from caseflow.events.envelope import LEGAL_TZ
 from caseflow.events.topics import CASE_EVENTS
 from caseflow.runtime.faust_app import create_app
 from caseflow.runtime.infra import endpoints
-from caseflow.runtime.kafka import Publisher
+from caseflow.runtime.kafka import Publisher, client_options
 from caseflow.runtime.settings import Settings
 from caseflow.runtime.supervisor import pipeline_groups
 from caseflow.runtime.ticks import publish_tick, tick_records, wait_until_processed
@@ -64,11 +64,12 @@ async def advance(settings: Settings, to: date, *, timeout: float = 600.0) -> No
     pipeline settles again (timers fired, side-inflow passed on, ticks forwarded)."""
     bootstrap, _dsn = endpoints(settings)
     groups = pipeline_groups()
-    await wait_until_processed(bootstrap, groups, timeout=timeout)
-    publisher = Publisher(bootstrap, client_id="caseflow-clock")
+    options = client_options(settings)
+    await wait_until_processed(bootstrap, groups, timeout=timeout, options=options)
+    publisher = Publisher(bootstrap, client_id="caseflow-clock", options=options)
     await publisher.start()
     try:
         await publish_tick(publisher, noon(to), "simulated")
     finally:
         await publisher.stop()
-    await wait_until_processed(bootstrap, groups, timeout=timeout)
+    await wait_until_processed(bootstrap, groups, timeout=timeout, options=options)

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from caseflow.events.topics import CASE_EVENTS
-from caseflow.runtime.kafka import Outgoing, Publisher
+from caseflow.runtime.kafka import ClientOptions, Outgoing, Publisher
 
 TICK_HEADER = "caseflow_control"
 TICK = b"tick"
@@ -72,7 +72,13 @@ class PipelineProbe:
     """Reads high-water marks (from real fetch responses: ListOffsets(latest) is not trusted)
     and groups' committed offsets, with clients opened once and reused round after round."""
 
-    def __init__(self, bootstrap: str, groups: Mapping[str, Sequence[str]]) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        groups: Mapping[str, Sequence[str]],
+        *,
+        options: ClientOptions | None = None,
+    ) -> None:
         self.bootstrap = bootstrap
         self.groups = {group: tuple(inputs) for group, inputs in groups.items()}
         self.topics = sorted({t for ts in self.groups.values() for t in ts})
@@ -81,10 +87,14 @@ class PipelineProbe:
             enable_auto_commit=False,
             max_partition_fetch_bytes=1024,
             fetch_max_wait_ms=20,
+            **(options or {}),
         )
         self._committed = {
             group: AIOKafkaConsumer(
-                bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+                bootstrap_servers=bootstrap,
+                group_id=group,
+                enable_auto_commit=False,
+                **(options or {}),
             )
             for group in self.groups
         }
@@ -143,6 +153,7 @@ async def wait_until_processed(
     *,
     timeout: float = 300.0,
     poll: float = 0.1,
+    options: ClientOptions | None = None,
 ) -> None:
     """Wait until every group has committed everything on its input topics, twice in a row.
 
@@ -152,7 +163,7 @@ async def wait_until_processed(
     is quiet.
     """
     deadline = time.monotonic() + timeout
-    async with PipelineProbe(bootstrap, groups) as probe:
+    async with PipelineProbe(bootstrap, groups, options=options) as probe:
         quiet_rounds = 0
         while quiet_rounds < 2:
             stuck = await probe.behind()

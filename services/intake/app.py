@@ -16,8 +16,8 @@ from aiohttp import web
 
 from caseflow.runtime.clock import Clock, SystemClock
 from caseflow.runtime.db import create_pool
-from caseflow.runtime.infra import endpoints
-from caseflow.runtime.kafka import BatchConsumer, Publisher
+from caseflow.runtime.infra import endpoints, session_timeout_ms
+from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options
 from caseflow.runtime.settings import Settings
 from services.intake.metrics import IntakeMetrics
 from services.intake.partners import Partners
@@ -66,7 +66,8 @@ class Worker:
         async with pool.acquire() as conn:
             await migrate_schema(conn, self.schema)
         ledger = PostgresLedger(pool, self.schema)
-        self._publisher = Publisher(self.bootstrap, client_id="caseflow-intake")
+        options = client_options(s)
+        self._publisher = Publisher(self.bootstrap, client_id="caseflow-intake", options=options)
         await self._publisher.start()
         intake = Intake(ledger, self._publisher, settings=s, clock=self.clock, metrics=self.metrics)
         self._consumer = BatchConsumer(
@@ -75,6 +76,7 @@ class Worker:
             [s.intake_topic],
             intake.on_records,
             session_timeout_ms=self.session_timeout_ms,
+            options=options,
         )
         await self._consumer.start()
         partners = Partners.load(s.partners_file)
@@ -86,6 +88,7 @@ class Worker:
             ledger,
             max_body_bytes=s.intake_max_body_bytes,
             max_batch_events=s.intake_max_batch_events,
+            rate_per_second=s.intake_rate_per_second,
             health=self._health,
         )
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
@@ -149,7 +152,7 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    worker = Worker(settings, bootstrap=bootstrap, dsn=dsn)
+    worker = Worker(settings, bootstrap=bootstrap, dsn=dsn, session_timeout_ms=session_timeout_ms())
     await worker.start()
     try:
         await worker.run(stop)

@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from caseflow.runtime.kafka import Outgoing, Publisher
+from caseflow.runtime.kafka import ClientOptions, Outgoing, Publisher
 from services.intake.web import BATCH, SINGLE
 
 OUTCOMES = ("accepted", "duplicate", "rejected")
@@ -65,10 +65,16 @@ def subject_of(line: bytes) -> bytes | None:
 
 
 async def publish_kafka(
-    path: Path, *, bootstrap: str, topic: str, url: str | None, wait_s: float = 30.0
+    path: Path,
+    *,
+    bootstrap: str,
+    topic: str,
+    url: str | None,
+    wait_s: float = 30.0,
+    options: ClientOptions | None = None,
 ) -> Report:
     before = await _accounting(url) if url else None
-    publisher = Publisher(bootstrap, client_id="caseflow-publish")
+    publisher = Publisher(bootstrap, client_id="caseflow-publish", options=options)
     await publisher.start()
     report = Report()
     try:

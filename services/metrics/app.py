@@ -25,8 +25,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, DUBLIN_EVENTS, INTAKE_REJECTED
 from caseflow.runtime.db import create_pool, migrate
-from caseflow.runtime.infra import endpoints
-from caseflow.runtime.kafka import BatchConsumer
+from caseflow.runtime.infra import endpoints, session_timeout_ms
+from caseflow.runtime.kafka import BatchConsumer, client_options
 from caseflow.runtime.settings import Settings
 from services.metrics.figures import Family, figures, legal_today, pipeline_clock
 from services.metrics.handlers import on_batch
@@ -132,6 +132,7 @@ class MetricsService:
             TOPICS,
             self._handle,
             session_timeout_ms=self.session_timeout_ms,
+            options=client_options(self.settings),
         )
         await self._consumer.start()
         app = web.Application()
@@ -226,7 +227,9 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    service = MetricsService(settings, bootstrap=bootstrap, dsn=dsn)
+    service = MetricsService(
+        settings, bootstrap=bootstrap, dsn=dsn, session_timeout_ms=session_timeout_ms()
+    )
     await service.start()
     try:
         await service.run(stop)
