@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: setup tools demo test check unit integration bench bench-deadline clean
+.PHONY: setup tools demo test check unit integration fuzz chaos bench bench-deadline clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ unit: setup
 integration: setup
 	$(BIN)/pytest tests/integration -q
 
+# The full fuzz run (docs/reliability.md, "Fuzzing"): 100,000 generated inputs through the codec
+# and 100,000 through a live POST /v1/events, plus the named hostile requests; ~15 minutes.
+fuzz: setup
+	$(BIN)/python -m tests.fuzz
+
 # promtool, amtool and the Prometheus/Alertmanager binaries the rule and e2e tests run
 # (Debian packages); installed only when missing, with one apt-get update. sudo only if not root.
 tools:
@@ -44,6 +49,11 @@ tools:
 
 test: check tools
 	$(BIN)/pytest -q -m "not slow" --timeout 600
+
+# The full chaos run (tests/chaos): >= 100 SIGKILLs of random workers, two per service, one
+# stopped for good midway; figures into docs/reliability.md, "Chaos". The 3-kill run is in `test`.
+chaos: setup
+	$(BIN)/pytest tests/chaos -m slow -s -q --timeout 3600
 
 # Intake throughput against a raw passthrough on the same broker (bench/README.md).
 bench: setup

@@ -123,6 +123,7 @@ def publish(
 ) -> None:
     """Send partner events (one CloudEvent per line) as a partner system would."""
     from caseflow.runtime.infra import endpoints
+    from caseflow.runtime.kafka import client_options
     from services.intake import client
 
     settings = _settings(ctx)
@@ -135,7 +136,12 @@ def publish(
         bootstrap, _dsn = endpoints(settings)
         report = asyncio.run(
             client.publish_kafka(
-                file, bootstrap=bootstrap, topic=settings.intake_topic, url=url, wait_s=wait_s
+                file,
+                bootstrap=bootstrap,
+                topic=settings.intake_topic,
+                url=url,
+                wait_s=wait_s,
+                options=client_options(settings),
             )
         )
     for line in report.lines():
@@ -283,6 +289,27 @@ def case_show(
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
 
 
+@case.command("erase")
+@click.argument("case_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def case_erase(ctx: click.Context, case_id: str, yes: bool) -> None:
+    """Erase a case on request: its events and state in every schema, in one transaction."""
+    from caseflow import erase
+    from caseflow.runtime.infra import endpoints
+
+    if not erase.valid_case_id(case_id):
+        raise click.BadParameter("not a case id", param_hint="CASE_ID")
+    if not yes:
+        click.confirm(
+            f"Erase case {case_id} from intake, deadline, Dublin and metrics? It cannot be undone",
+            abort=True,
+        )
+    _bootstrap, dsn = endpoints(_settings(ctx))
+    for line in asyncio.run(erase.erase_case(dsn, case_id)).lines():
+        click.echo(line)
+
+
 @main.command("worklist")
 @click.option("--within-days", type=int, default=28, show_default=True)
 @click.option("--cohort", type=click.Choice(["taskforce", "regular"]), default=None)
@@ -391,7 +418,9 @@ def demo(ctx: click.Context, seed: int, scale: float, headless: bool, as_json: b
     for key, said in LETTER.items():
         value = figures[key]
         shown = f"{value:.0%}" if isinstance(value, float) else f"{value:,}"
-        table.add_row(key, said if scale == 1.0 else f"{said} (x{scale:g})", shown)
+        # A share does not scale with the scenario; counts and amounts do.
+        scaled = scale == 1.0 or isinstance(value, float)
+        table.add_row(key, said if scaled else f"{said} (x{scale:g})", shown)
     console.print(table)
     console.print(f"{figures['events']:,} events replayed live in {figures['replay_seconds']} s")
     if children:

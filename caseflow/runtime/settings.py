@@ -19,6 +19,13 @@ class Settings(BaseSettings):
     broker_port: int = 19092
     #: Overrides host/port, e.g. ``kafka://kafka:9092`` in the deployment.
     broker_url: str | None = None
+    #: How clients authenticate to Kafka: PLAINTEXT (the embedded broker) or SASL_PLAINTEXT /
+    #: SASL_SSL with SCRAM in the deployment (deploy/README.md, "Kafka security"). Every client
+    #: gets these through ``caseflow.runtime.kafka.client_options``.
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
     partitions: int = Field(default=6, ge=1, le=256)
     #: When unset: the PostgreSQL on 127.0.0.1:5432 if it answers, else an embedded pgserver.
     database_url: str | None = None
@@ -37,6 +44,9 @@ class Settings(BaseSettings):
     #: Largest POST /v1/events body; a batch holds at most ``intake_max_batch_events`` events.
     intake_max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     intake_max_batch_events: int = Field(default=1000, ge=1)
+    #: POST /v1/events requests per second per partner (a token bucket holding one second's
+    #: worth); over it, 429 with Retry-After and reason ``rate_limited``.
+    intake_rate_per_second: float = Field(default=1000.0, gt=0)
     #: The consumer group and source topic of `caseflow run intake` (workers of one group
     #: share the partitions).
     intake_group: str = "caseflow-intake"

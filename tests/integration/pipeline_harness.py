@@ -186,12 +186,18 @@ class Pipeline:
 
 @contextlib.asynccontextmanager
 async def pipeline(
-    tmp: Path, *, deadline_workers: int = 1, metrics: bool = False
+    tmp: Path,
+    *,
+    deadline_workers: int = 1,
+    metrics: bool = False,
+    settings: dict[str, Any] | None = None,
 ) -> AsyncIterator[Pipeline]:
     """A fresh broker and database for one test: nothing of other tests leaks in. With
-    ``metrics`` the metrics worker runs too (HTTP on a free port: ``services["metrics"].port``)."""
+    ``metrics`` the metrics worker runs too (HTTP on a free port: ``services["metrics"].port``);
+    ``settings`` adds setting overrides (a partners file, say)."""
     name = f"caseflow_e2e_{uuid.uuid4().hex[:8]}"
-    settings = load_settings(
+    run_settings = load_settings(
+        **(settings or {}),
         home=tmp / "home",
         broker_port=free_port(),
         database_name=name,
@@ -201,10 +207,10 @@ async def pipeline(
         metrics_port=0,
         clock="simulated",
     )
-    state = await infra.up(settings)
+    state = await infra.up(run_settings)
     assert state.broker_address and state.postgres_dsn
     run = Pipeline(
-        settings,
+        run_settings,
         state.broker_address,
         state.postgres_dsn,
         deadline_workers=deadline_workers,
@@ -215,9 +221,9 @@ async def pipeline(
         yield run
     finally:
         await run.stop()
-        infra.down(settings)
+        infra.down(run_settings)
         if state.postgres_kind != "external":
-            conn = await asyncpg.connect(settings.local_postgres)
+            conn = await asyncpg.connect(run_settings.local_postgres)
             with contextlib.suppress(Exception):
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await conn.close()
