@@ -8,7 +8,6 @@ composition of the live runner, so both services run the same mechanism.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import time
@@ -30,7 +29,7 @@ from caseflow.pipeline.store import FoldStore
 from caseflow.pipeline.timeline import Fold
 from caseflow.runtime.db import create_pool, migrate
 from caseflow.runtime.infra import endpoints, session_timeout_ms
-from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options
+from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options, consume
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings
 
@@ -229,13 +228,7 @@ class FoldService:
 
     async def run(self, stop: asyncio.Event) -> None:
         assert self._consumer is not None
-        refresher = asyncio.create_task(self._refresh(stop))
-        try:
-            await self._consumer.run(stop)
-        finally:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+        await consume(self._consumer, stop, self._refresh, REFRESH_SECONDS)
 
     async def close(self) -> None:
         if self._runner is not None:
@@ -252,20 +245,14 @@ class FoldService:
         clocks = self.worker.clocks.values() if self.worker else ()
         return min(clocks, default=None)
 
-    async def _refresh(self, stop: asyncio.Event) -> None:
+    async def _refresh(self) -> None:
         assert self._consumer is not None
-        while not stop.is_set():
-            try:
-                for tp, n in (await self._consumer.lag()).items():
-                    self.metrics.consumer_lag.labels(self.spec.name, tp.topic, tp.partition).set(n)
-                clock = self.pipeline_clock()
-                if clock is not None:
-                    self.metrics.clock.set(clock.timestamp())
-                    self.metrics.clock_lag.set((datetime.now(UTC) - clock).total_seconds())
-            except Exception:  # metrics must never take the worker down
-                log.warning("metrics refresh failed", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), REFRESH_SECONDS)
+        for tp, n in (await self._consumer.lag()).items():
+            self.metrics.consumer_lag.labels(self.spec.name, tp.topic, tp.partition).set(n)
+        clock = self.pipeline_clock()
+        if clock is not None:
+            self.metrics.clock.set(clock.timestamp())
+            self.metrics.clock_lag.set((datetime.now(UTC) - clock).total_seconds())
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         body = await asyncio.to_thread(generate_latest, self.metrics.registry)

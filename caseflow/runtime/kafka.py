@@ -10,6 +10,7 @@ handlers are idempotent by event id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -236,3 +237,31 @@ class BatchConsumer:
             if not records or tp not in self.consumer.assignment():
                 continue
             self.consumer.seek(tp, records[0].offset)
+
+
+async def consume(
+    consumer: BatchConsumer,
+    stop: asyncio.Event,
+    refresh: Callable[[], Awaitable[None]],
+    every: float = 2.0,
+) -> None:
+    """Run the consumer until ``stop`` is set and, beside it, ``refresh`` (gauges such as the
+    lag) every ``every`` seconds. A failing refresh is logged and tried again next time: metrics
+    must never take the worker down."""
+
+    async def periodically() -> None:
+        while not stop.is_set():
+            try:
+                await refresh()
+            except Exception:
+                log.warning("metrics refresh failed", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+
+    refresher = asyncio.create_task(periodically())
+    try:
+        await consumer.run(stop)
+    finally:
+        refresher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresher

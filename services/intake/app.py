@@ -6,7 +6,6 @@ The composition root; nothing connects at import. `caseflow run intake` calls :f
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from typing import Any
@@ -17,7 +16,7 @@ from aiohttp import web
 from caseflow.runtime.clock import Clock, SystemClock
 from caseflow.runtime.db import create_pool
 from caseflow.runtime.infra import endpoints, session_timeout_ms
-from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options
+from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options, consume
 from caseflow.runtime.settings import Settings
 from services.intake.metrics import IntakeMetrics
 from services.intake.partners import Partners
@@ -104,13 +103,7 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         assert self._consumer is not None
-        refresher = asyncio.create_task(self._refresh(stop))
-        try:
-            await self._consumer.run(stop)
-        finally:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+        await consume(self._consumer, stop, self._refresh, REFRESH_SECONDS)
 
     async def close(self) -> None:
         # HTTP first: requests in flight finish while the publisher and pool are still up.
@@ -131,18 +124,12 @@ class Worker:
             "retries": consumer.retries if consumer else 0,
         }
 
-    async def _refresh(self, stop: asyncio.Event) -> None:
+    async def _refresh(self) -> None:
         assert self._consumer is not None
-        while not stop.is_set():
-            try:
-                lag = await self._consumer.lag()
-                self.metrics.set_lag({tp.partition: n for tp, n in lag.items()})
-                if self._ledger is not None:
-                    self.metrics.set_totals(await self._ledger.totals())
-            except Exception:  # metrics must never take the worker down
-                log.warning("metrics refresh failed", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), REFRESH_SECONDS)
+        lag = await self._consumer.lag()
+        self.metrics.set_lag({tp.partition: n for tp, n in lag.items()})
+        if self._ledger is not None:
+            self.metrics.set_totals(await self._ledger.totals())
 
 
 async def serve(settings: Settings) -> None:

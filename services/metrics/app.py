@@ -8,7 +8,6 @@ cached for a few seconds so that several scrapers do not multiply the database w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import time
@@ -26,7 +25,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, DUBLIN_EVENTS, INTAKE_REJECTED
 from caseflow.runtime.db import create_pool, migrate
 from caseflow.runtime.infra import endpoints, session_timeout_ms
-from caseflow.runtime.kafka import BatchConsumer, client_options
+from caseflow.runtime.kafka import BatchConsumer, client_options, consume
 from caseflow.runtime.settings import Settings
 from services.metrics.figures import Family, figures, legal_today, pipeline_clock
 from services.metrics.handlers import on_batch
@@ -157,13 +156,7 @@ class MetricsService:
 
     async def run(self, stop: asyncio.Event) -> None:
         assert self._consumer is not None
-        refresher = asyncio.create_task(self._refresh(stop))
-        try:
-            await self._consumer.run(stop)
-        finally:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+        await consume(self._consumer, stop, self._refresh, REFRESH_SECONDS)
 
     async def close(self) -> None:
         if self._runner is not None:
@@ -190,16 +183,10 @@ class MetricsService:
             self._computed_at = time.monotonic()
             self.compute_seconds.set(time.perf_counter() - started)
 
-    async def _refresh(self, stop: asyncio.Event) -> None:
+    async def _refresh(self) -> None:
         assert self._consumer is not None
-        while not stop.is_set():
-            try:
-                for tp, n in (await self._consumer.lag()).items():
-                    self.lag.labels("metrics", tp.topic, tp.partition).set(n)
-            except Exception:  # metrics must never take the worker down
-                log.warning("lag refresh failed", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), REFRESH_SECONDS)
+        for tp, n in (await self._consumer.lag()).items():
+            self.lag.labels("metrics", tp.topic, tp.partition).set(n)
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         try:
