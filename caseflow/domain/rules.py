@@ -69,15 +69,6 @@ class PenaltyRateSet:
     cap_eur: int
     source: str
 
-    @property
-    def max_days(self) -> int:
-        """At most 42 days of penalty: three tiers of 14 days (Awb 4:17(1)-(2))."""
-        return self.tier_days * len(self.tier_rates_eur)
-
-    def rate_on_day(self, index: int) -> int:
-        """Rate for the `index`-th penalty day (0-based): tier = index // tier_days."""
-        return self.tier_rates_eur[index // self.tier_days]
-
 
 PENALTY_RATE_SETS: tuple[PenaltyRateSet, ...] = (
     PenaltyRateSet(

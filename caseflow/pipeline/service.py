@@ -28,7 +28,7 @@ from caseflow.pipeline.live import BatchReport, FoldWorker
 from caseflow.pipeline.store import FoldStore
 from caseflow.pipeline.timeline import Fold
 from caseflow.runtime.db import create_pool, migrate
-from caseflow.runtime.infra import endpoints, session_timeout_ms
+from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options, consume
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings
@@ -285,10 +285,13 @@ async def serve(spec: FoldSpec, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    # How long a dead worker keeps its partitions (and their timers) before the group hands
-    # them to another; tests of failover shorten it (infra.SESSION_TIMEOUT_ENV).
-    timeout = session_timeout_ms()
-    service = FoldService(spec, settings, bootstrap=bootstrap, dsn=dsn, session_timeout_ms=timeout)
+    service = FoldService(
+        spec,
+        settings,
+        bootstrap=bootstrap,
+        dsn=dsn,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+    )
     await service.start()
     try:
         await service.run(stop)

@@ -257,15 +257,6 @@ async def resolve_postgres(settings: Settings, state: InfraState) -> None:
 # --- what services connect to -----------------------------------------------------------------
 
 
-#: How long a dead worker keeps its partitions before its group hands them to another (ms);
-#: the default of every service, shortened by failover and chaos tests.
-SESSION_TIMEOUT_ENV = "CASEFLOW_FOLD_SESSION_TIMEOUT_MS"
-
-
-def session_timeout_ms() -> int:
-    return int(os.environ.get(SESSION_TIMEOUT_ENV, "10000"))
-
-
 def endpoints(settings: Settings) -> tuple[str, str]:
     """(bootstrap servers, PostgreSQL DSN) for a service: explicit settings
     (``CASEFLOW_BROKER_URL``, ``CASEFLOW_DATABASE_URL``) win, else what `infra up` recorded.

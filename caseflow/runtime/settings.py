@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     partitions: int = Field(default=6, ge=1, le=256)
+    #: How long a dead worker keeps its partitions before its group hands them to another.
+    consumer_session_timeout_ms: int = Field(default=10000, ge=1000, le=300000)
     #: When unset: the PostgreSQL on 127.0.0.1:5432 if it answers, else an embedded pgserver.
     database_url: str | None = None
     database_name: str = "caseflow"

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from caseflow.runtime.clock import Clock, SystemClock
 from caseflow.runtime.db import create_pool
-from caseflow.runtime.infra import endpoints, session_timeout_ms
+from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options, consume
 from caseflow.runtime.settings import Settings
 from services.intake.metrics import IntakeMetrics
@@ -139,7 +139,12 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    worker = Worker(settings, bootstrap=bootstrap, dsn=dsn, session_timeout_ms=session_timeout_ms())
+    worker = Worker(
+        settings,
+        bootstrap=bootstrap,
+        dsn=dsn,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
+    )
     await worker.start()
     try:
         await worker.run(stop)

@@ -24,7 +24,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, DUBLIN_EVENTS, INTAKE_REJECTED
 from caseflow.runtime.db import create_pool, migrate
-from caseflow.runtime.infra import endpoints, session_timeout_ms
+from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import BatchConsumer, client_options, consume
 from caseflow.runtime.settings import Settings
 from services.metrics.figures import Family, figures, legal_today, pipeline_clock
@@ -215,7 +215,10 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     service = MetricsService(
-        settings, bootstrap=bootstrap, dsn=dsn, session_timeout_ms=session_timeout_ms()
+        settings,
+        bootstrap=bootstrap,
+        dsn=dsn,
+        session_timeout_ms=settings.consumer_session_timeout_ms,
     )
     await service.start()
     try:

@@ -34,7 +34,6 @@ import asyncpg
 from caseflow.demo import drive, months_of, scenario_file
 from caseflow.pipeline.offline import replay
 from caseflow.runtime import infra
-from caseflow.runtime.infra import SESSION_TIMEOUT_ENV
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings, load_settings
 from caseflow.runtime.supervisor import pipeline_groups
@@ -194,7 +193,7 @@ class Chaos:
             "CASEFLOW_DATABASE_URL": state.postgres_dsn,
             "CASEFLOW_CLOCK": "simulated",
             "CASEFLOW_LOG_LEVEL": "warning",
-            SESSION_TIMEOUT_ENV: "3000",
+            "CASEFLOW_CONSUMER_SESSION_TIMEOUT_MS": "3000",
         }
         logs = self.tmp / "logs"
         logs.mkdir(parents=True, exist_ok=True)

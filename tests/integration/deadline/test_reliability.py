@@ -36,7 +36,7 @@ class WorkerProcess:
             "CASEFLOW_DEADLINE_PORT": "0",
             "CASEFLOW_LOG_LEVEL": "warning",
             # A killed worker's partitions move after this long: keeps each kill to seconds.
-            "CASEFLOW_FOLD_SESSION_TIMEOUT_MS": "4000",
+            "CASEFLOW_CONSUMER_SESSION_TIMEOUT_MS": "4000",
         }
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
