@@ -335,6 +335,7 @@ async def soak(minutes: float, rate: int, tick: float) -> dict[str, Any]:
                 child.kill()
         await producer.stop()
         await consumer.stop()
+        infra.down(cfg)
     return summary(load, watch, samples, peaks, drain_s, expected, minutes, rate, account)
 
 
