@@ -8,7 +8,9 @@ that the output topics lack, plus cases whose state differs); ``duplicated`` (de
 topics the replay does not emit: a second warning, breach or side-inflow for the same cause);
 records redelivered with an id already seen are at-least-once delivery and dedupe by id;
 ``recovery`` per kill: from the SIGKILL until the restarted worker answers ``/healthz`` and the
-pipeline has settled again.
+pipeline has settled again. The full run also restarts PostgreSQL once mid-run, under load: the
+workers' batches fail, are retried from the last committed offsets and go through once the
+server is back.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -45,6 +48,8 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The services chaos kills (the clock is not run: the simulated clock is advanced by the
 #: harness, as `caseflow demo` does).
 SERVICES = ("intake", "dublin", "deadline", "metrics")
+#: How long PostgreSQL stays down when the full run restarts it.
+POSTGRES_DOWN_S = 3.0
 PORT_ENV = {
     "intake": "CASEFLOW_INTAKE_PORT",
     "dublin": "CASEFLOW_DUBLIN_PORT",
@@ -119,6 +124,10 @@ class Figures:
     duplicated: int = 0
     redelivered: int = 0
     recoveries: list[float] = field(default_factory=list)
+    #: Seconds from each PostgreSQL restart until the pipeline had caught up again.
+    postgres_restarts: list[float] = field(default_factory=list)
+    #: Batches that failed (the database away) and were retried from the committed offsets.
+    retried_batches: int = 0
     accounting: dict[str, Any] = field(default_factory=dict)
     expected_accounting: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -138,6 +147,10 @@ class Figures:
             f"chaos: run took {self.seconds:.1f} s",
             f"chaos: kills {self.kills}, restarts {self.restarts}, "
             f"stopped for good midway {self.retired or 'none'}",
+            f"chaos: PostgreSQL restarts {len(self.postgres_restarts)} "
+            f"(down {POSTGRES_DOWN_S:g} s each), "
+            f"recovery_s {[round(s, 1) for s in self.postgres_restarts]}, "
+            f"batches failed and retried {self.retried_batches}",
             f"chaos: redelivered records (same id, deduped) {self.redelivered}",
             f"chaos: intake accounting {got} (replay: {self.expected_accounting})",
             self.line(),
@@ -153,6 +166,9 @@ class Chaos:
     workers: int = 1
     #: With two workers per service: stop one (SIGTERM) for good halfway through the kills.
     retire_one: bool = False
+    #: Restart PostgreSQL once, halfway through the scenario. Only in the full run: the
+    #: server on this machine is shared with whatever else runs here.
+    restart_postgres: bool = False
     #: Seconds between kills are drawn uniformly from this range.
     interval: tuple[float, float] = (1.0, 4.0)
     rng_seed: int = 1
@@ -215,15 +231,23 @@ class Chaos:
                     worker.start()
                 for worker in workers:
                     await worker.healthy(http)
-                done = asyncio.Event()
-                killer = asyncio.create_task(self._killer(workers, http, state, done))
+                faults = asyncio.Lock()  # one fault at a time: a kill or the database restart
+                killer = asyncio.create_task(self._killer(workers, http, state, faults))
+                restarts: list[asyncio.Task[None]] = []
+
+                def on_month(_month: object, published: int) -> None:
+                    # Halfway through the scenario, while the next months are being published.
+                    if self.restart_postgres and not restarts and published * 2 >= len(lines):
+                        restarts.append(asyncio.create_task(self._restart(state, faults)))
+
                 try:
-                    await drive(settings, path, lambda _month, _n: None)
+                    await drive(settings, path, on_month)
+                    await asyncio.gather(*restarts)
                     await killer  # every planned kill happens, even after the last month
                 finally:
-                    done.set()
-                    if not killer.done():
-                        killer.cancel()
+                    for task in (killer, *restarts):
+                        if not task.done():
+                            task.cancel()
                 for worker in workers:
                     if worker.retired:
                         continue
@@ -237,6 +261,9 @@ class Chaos:
                 worker.stop()
             infra.down(settings)
             await _drop(settings)
+        self.figures.retried_batches = sum(
+            log.read_text(errors="replace").count('"batch failed;') for log in logs.glob("*.log")
+        )
         self.figures.seconds = time.monotonic() - started
         return self.figures
 
@@ -245,32 +272,52 @@ class Chaos:
         workers: list[Worker],
         http: aiohttp.ClientSession,
         state: infra.InfraState,
-        done: asyncio.Event,
+        faults: asyncio.Lock,
     ) -> None:
         rng = random.Random(self.rng_seed)
-        groups = pipeline_groups()
-        assert state.broker_address
         for n in range(self.kills):
             await asyncio.sleep(rng.uniform(*self.interval))
-            if self.retire_one and n == self.kills // 2:
-                leaving = rng.choice([w for w in workers if self._siblings(w, workers)])
-                leaving.stop()
-                leaving.retired = True
-                self.figures.retired.append(leaving.name)
-            victim = rng.choice([w for w in workers if not w.retired])
-            killed_at = time.monotonic()
-            victim.kill()
-            self.figures.kills += 1
-            await asyncio.sleep(rng.uniform(0.0, 1.0))
-            victim.start()
-            self.figures.restarts += 1
-            await victim.healthy(http)
-            # Recovered: the restarted worker answers and the pipeline has caught up with
-            # everything published so far (its group took the partitions back and committed).
-            await wait_until_processed(state.broker_address, groups, timeout=300)
-            self.figures.recoveries.append(time.monotonic() - killed_at)
-            if self.figures.kills % 10 == 0:
-                print(f"chaos: {self.figures.kills} kills so far", flush=True)
+            async with faults:
+                await self._kill_one(n, rng, workers, http, state)
+
+    async def _restart(self, state: infra.InfraState, faults: asyncio.Lock) -> None:
+        """PostgreSQL down for a few seconds under load; recovered once every group caught up."""
+        assert state.broker_address
+        async with faults:
+            restarted_at = time.monotonic()
+            await asyncio.to_thread(restart_postgres, state, POSTGRES_DOWN_S)
+            print("chaos: PostgreSQL restarted", flush=True)
+            await wait_until_processed(state.broker_address, pipeline_groups(), timeout=300)
+            self.figures.postgres_restarts.append(time.monotonic() - restarted_at)
+
+    async def _kill_one(
+        self,
+        n: int,
+        rng: random.Random,
+        workers: list[Worker],
+        http: aiohttp.ClientSession,
+        state: infra.InfraState,
+    ) -> None:
+        assert state.broker_address
+        if self.retire_one and n == self.kills // 2:
+            leaving = rng.choice([w for w in workers if self._siblings(w, workers)])
+            leaving.stop()
+            leaving.retired = True
+            self.figures.retired.append(leaving.name)
+        victim = rng.choice([w for w in workers if not w.retired])
+        killed_at = time.monotonic()
+        victim.kill()
+        self.figures.kills += 1
+        await asyncio.sleep(rng.uniform(0.0, 1.0))
+        victim.start()
+        self.figures.restarts += 1
+        await victim.healthy(http)
+        # Recovered: the restarted worker answers and the pipeline has caught up with
+        # everything published so far (its group took the partitions back and committed).
+        await wait_until_processed(state.broker_address, pipeline_groups(), timeout=300)
+        self.figures.recoveries.append(time.monotonic() - killed_at)
+        if self.figures.kills % 10 == 0:
+            print(f"chaos: {self.figures.kills} kills so far", flush=True)
 
     @staticmethod
     def _siblings(worker: Worker, workers: list[Worker]) -> bool:
@@ -307,6 +354,34 @@ class Chaos:
             self.figures.accounting = await r.json()
 
 
+def restart_postgres(state: infra.InfraState, down_for: float) -> None:
+    """Stop the server the pipeline uses for ``down_for`` seconds, then start it again: the
+    Debian cluster serving the local port (`pg_ctlcluster`, through sudo when not root), or
+    the embedded pgserver. The workers keep consuming meanwhile, so batches fail and retry."""
+    if state.postgres_kind == "embedded" and state.postgres_pgdata:
+        infra.stop_embedded_postgres(state.postgres_pgdata)
+        time.sleep(down_for)
+        infra.start_embedded_postgres(Path(state.postgres_pgdata).parent)
+        return
+    if state.postgres_kind != "local" or not shutil.which("pg_lsclusters"):
+        raise RuntimeError(
+            f"cannot restart PostgreSQL ({state.postgres_kind}): the chaos run restarts only "
+            "a local Debian cluster (pg_ctlcluster) or the embedded pgserver"
+        )
+    port = (state.postgres_dsn or "").split("@")[-1].split("/")[0].rpartition(":")[2] or "5432"
+    listing = subprocess.run(
+        ["pg_lsclusters", "--no-header"], check=True, capture_output=True, text=True
+    ).stdout
+    clusters = [line.split() for line in listing.splitlines() if line.strip()]
+    version, name = next((c[0], c[1]) for c in clusters if c[2] == port)
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    for action in ("stop", "start"):
+        command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action]
+        subprocess.run([*sudo, *command], check=True, timeout=120)
+        if action == "stop":
+            time.sleep(down_for)
+
+
 async def _drop(settings: Settings) -> None:
     try:
         conn = await asyncpg.connect(settings.local_postgres)
@@ -334,12 +409,16 @@ def write_figures(figures: Figures, target: Path) -> None:
             "`lost` counts replay ids missing from the topics plus cases that differ; `duplicated`",
             "counts ids the replay does not emit. Recovery: from the SIGKILL until the restarted",
             "worker answers `/healthz` and every consumer group has caught up again. `make test`",
-            "runs the same with three kills and one worker per service. Not yet covered: a",
-            "PostgreSQL restart mid-run.",
+            "runs the same with three kills and one worker per service. Halfway through the",
+            "scenario PostgreSQL is stopped for a few seconds and started again",
+            "(`pg_ctlcluster`) while the workers consume: their batches fail and are retried",
+            "from the last committed offsets; its recovery runs from the stop until every",
+            "consumer group has caught up.",
             "",
             "```",
             *figures.report(),
             "```",
+            "",
             "",
         ]
     )

@@ -32,8 +32,15 @@ async def test_three_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
 @pytest.mark.slow
 async def test_chaos_full(tmp_path: Path) -> None:
     figures = await Chaos(
-        tmp_path, scale=0.02, kills=100, workers=2, retire_one=True, interval=(0.5, 3.0)
+        tmp_path,
+        scale=0.02,
+        kills=100,
+        workers=2,
+        retire_one=True,
+        restart_postgres=True,
+        interval=(0.5, 3.0),
     ).run()
     write_figures(figures, ROOT / "docs" / "reliability.md")
     check(figures)
     assert figures.kills >= 100
+    assert len(figures.postgres_restarts) == 1
