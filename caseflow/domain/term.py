@@ -660,7 +660,8 @@ def _compute_term_timers(state: TermState, policy: Policy) -> list[tuple[date, D
 def evaluate_term(state: TermState, today: date, policy: Policy) -> tuple[TermState, list[Derived]]:
     """Fire every timer due on or before `today`, ordered by `on`. Evaluating once at D equals
     evaluating every day up to D, because the timer set depends on the state alone."""
-    due = [(day, event) for day, event in _term_timers(state, policy) if day <= today]
+    timers = _term_timers(state, policy)
+    due = [(day, event) for day, event in timers if day <= today]
     if not due:
         return state, []
     due.sort(key=lambda item: (item[1].on, item[0]))
@@ -670,7 +671,11 @@ def evaluate_term(state: TermState, today: date, policy: Policy) -> tuple[TermSt
         breaches.append(state.last_breach)
     last_breach = max(breaches, default=None)
     fired = state.fired | {event.id for event in emitted}
-    return replace(state, fired=fired, last_breach=last_breach), emitted
+    after = replace(state, fired=fired, last_breach=last_breach)
+    # Firing changes only `fired` and `last_breach`: the new state's timers are the old ones
+    # less those just fired (a breach is skipped for `last_breach` only once it has fired).
+    _LAST_TIMERS[:] = [after, policy, [(d, e) for d, e in timers if e.id not in fired]]
+    return after, emitted
 
 
 def next_term_due(state: TermState, policy: Policy) -> date | None:

@@ -15,6 +15,8 @@ from caseflow.domain.dublin import DublinState, apply_dublin, evaluate_dublin, n
 from caseflow.domain.rules import Policy
 from caseflow.domain.term import (
     TermState,
+    _compute_term_timers,
+    _term_timers,
     apply_term,
     deadline_of,
     evaluate_term,
@@ -214,6 +216,20 @@ def test_evaluating_in_one_step_equals_evaluating_day_by_day(stream, tail):
             dublin, events = evaluate_dublin(dublin, start + DAY * n, POLICY)
             daily_events.extend(events)
         assert (dublin_once, dublin_events) == (dublin, daily_events)
+
+
+@FAST
+@given(histories(), st.integers(1, 500))
+def test_the_timers_kept_after_firing_equal_the_timers_of_the_new_state(stream, tail):
+    run = replay(stream, stream[-1].on, daily=False)
+    assert run.term is not None
+    term, until = run.term, stream[-1].on + DAY * tail
+    for _ in range(20):  # a handful of due days; each firing must leave the right timers
+        due = next_term_due(term, POLICY)
+        if due is None or due > until:
+            break
+        term, _ = evaluate_term(term, due, POLICY)
+        assert _term_timers(term, POLICY) == _compute_term_timers(term, POLICY)
 
 
 @SLOW
