@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: setup tools demo test check unit integration fuzz chaos bench bench-deadline clean
+.PHONY: setup tools demo test check unit integration fuzz chaos bench bench-deadline soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ bench-deadline: setup
 	$(BIN)/python bench/deadline_timers.py startup --cases 1000000
 	$(BIN)/python bench/deadline_timers.py burst --cases 100000
 	$(BIN)/python bench/deadline_timers.py live --cases 2000 --rate 500
+
+# 30 minutes of 500 partner events/s through every service on the live clock: RSS and CPU per
+# process every minute, end-to-end latency, accounting after the drain (bench/README.md, "Soak").
+soak: setup
+	$(BIN)/python bench/soak.py --minutes 30 --rate 500
 
 clean:
 	-$(BIN)/caseflow infra down

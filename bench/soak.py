@@ -10,8 +10,8 @@ registration, a lodging, hearings and a decision, one in five through a Dublin c
 each step some seconds after the one before, all dated now. A scraper reads every service's
 ``/metrics`` every 15 s, as Prometheus would.
 
-Measured every minute: RSS of every service process (VmRSS from /proc) and of the broker, and
-the end-to-end latency of the events the chain derives from partner events — from the partner's
+Measured every minute: RSS of every service process (VmRSS from /proc) and of the broker, the
+CPU share of each (utime + stime from /proc, percent of one core), and the end-to-end latency of the events the chain derives from partner events — from the partner's
 send to the arrival of the derived event on the output topic: `term.started` for a lodging,
 `decision.on_time`/`decision.late` for a decision (intake → deadline), `claim.reply_due` for a
 claim and `transfer.deadline_set` for an accepted claim (intake → Dublin). At the end the load
@@ -198,6 +198,15 @@ def rss_mib(pid: int, key: str = "VmRSS:") -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (/proc/<pid>/stat, fields 14 and 15)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def scrape(stop: asyncio.Event, sizes: dict[str, int]) -> None:
     """Every service's /metrics every 15 s, as Prometheus would; keeps the last body size."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
@@ -288,6 +297,8 @@ async def soak(minutes: float, rate: int, tick: float) -> dict[str, Any]:
     ]
     broker = state.broker_pid
     samples: list[dict[str, Any]] = []
+    pids = {**{name: c.pid for name, c in children.items()}, "broker": broker}
+    cpu = {name: cpu_seconds(pid) if pid else None for name, pid in pids.items()}
     began = time.time()
     try:
         for minute in range(1, int(minutes) + 1):
@@ -296,6 +307,13 @@ async def soak(minutes: float, rate: int, tick: float) -> dict[str, Any]:
                 if child.poll() is not None:
                     raise RuntimeError(f"{name} exited with {child.returncode}")
             window = [s for t, s in watch.latencies if t >= began + 60 * (minute - 1)]
+            used = {name: cpu_seconds(pid) if pid else None for name, pid in pids.items()}
+            share = {
+                name: round((used[name] - cpu[name]) / 60 * 100)
+                for name in pids
+                if used[name] is not None and cpu[name] is not None
+            }
+            cpu = used
             sample = {
                 "minute": minute,
                 "sent": load.sent,
@@ -304,6 +322,7 @@ async def soak(minutes: float, rate: int, tick: float) -> dict[str, Any]:
                 "p99_s": quantile(window, 0.99),
                 "rss_mib": {name: rss_mib(c.pid) for name, c in children.items()},
                 "broker_rss_mib": rss_mib(broker) if broker else None,
+                "cpu_pct": share,
                 "metrics_bytes": dict(sizes),
             }
             samples.append(sample)
