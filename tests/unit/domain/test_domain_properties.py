@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseflow.domain import facts as f
-from caseflow.domain.derived import Derived, SideInflow
+from caseflow.domain.derived import CASEFLOW_NAMESPACE, Derived, SideInflow, derived_id
 from caseflow.domain.dublin import DublinState, apply_dublin, evaluate_dublin, next_dublin_due
 from caseflow.domain.rules import Policy
 from caseflow.domain.term import (
@@ -308,3 +309,10 @@ def test_folding_a_shuffled_then_sorted_stream_equals_folding_the_sorted_one(str
     assert signature(replay(resorted, until, daily=False)) == signature(
         replay(stream, until, daily=False)
     )
+
+
+@FAST
+@given(st.text(), st.text(), st.text())
+def test_derived_ids_are_the_uuid5_of_their_cause(case_id, what, key):
+    expected = uuid.uuid5(CASEFLOW_NAMESPACE, f"{case_id}/{what}/{key}")
+    assert derived_id(case_id, what, key) == str(expected)
