@@ -41,7 +41,7 @@ from caseflow.events.topics import CASE_DEADLINES  # noqa: E402
 from caseflow.runtime import infra, snapshot  # noqa: E402
 from caseflow.runtime.kafka import Publisher  # noqa: E402
 from caseflow.runtime.settings import Settings, load_settings  # noqa: E402
-from caseflow.runtime.ticker import noon  # noqa: E402
+from caseflow.runtime.ticker import next_tick, noon, sleep_until  # noqa: E402
 from caseflow.runtime.ticks import tick_records  # noqa: E402
 from services.deadline.handlers import projection  # noqa: E402
 
@@ -343,10 +343,14 @@ async def live_lag(due_cases: int, rate: int, lead: float, after: float, tick: f
     await producer.start()
     stop = asyncio.Event()
 
+    def shifted() -> datetime:
+        return datetime.now(UTC) + offset
+
     async def ticker() -> None:
+        # The schedule of `caseflow run clock` (every period and on the midnight), shifted.
         while not stop.is_set():
-            await publish_tick(publisher, datetime.now(UTC) + offset, "live")
-            await asyncio.sleep(tick)
+            await sleep_until(next_tick(shifted(), tick), shifted)
+            await publish_tick(publisher, shifted(), "live")
 
     async def load() -> int:
         sent, began = 0, time.perf_counter()

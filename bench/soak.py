@@ -11,12 +11,14 @@ each step some seconds after the one before, all dated now. A scraper reads ever
 ``/metrics`` every 15 s, as Prometheus would.
 
 Measured every minute: RSS of every service process (VmRSS from /proc) and of the broker, the
-CPU share of each (utime + stime from /proc, percent of one core), and the end-to-end latency of the events the chain derives from partner events — from the partner's
-send to the arrival of the derived event on the output topic: `term.started` for a lodging,
+CPU share of each (utime + stime from /proc, percent of one core), and the end-to-end latency
+of the events the chain derives from partner events — from the partner's send to the arrival of
+the derived event on the output topic: `term.started` for a lodging,
 `decision.on_time`/`decision.late` for a decision (intake → deadline), `claim.reply_due` for a
 claim and `transfer.deadline_set` for an accepted claim (intake → Dublin). At the end the load
 stops, the pipeline drains, and intake's accounting and the derived events are checked against
-what was sent. Memory is called flat when no service's RSS grew by more than 10 % (and 16 MiB)
+what was sent.
+Memory is called flat when no service's RSS grew by more than 10 % (and 16 MiB)
 from the first to the last third of the run after warm-up.
 """
 

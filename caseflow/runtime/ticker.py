@@ -1,13 +1,16 @@
 """The pipeline clock: `caseflow run clock` publishes the wall clock as a tick into every
-partition of ``case.events`` every few seconds, so timers fire even when partners are silent
-(ticks are idempotent — a service keeps the latest — so two clocks do no harm); `advance` moves
-the simulated clock for `caseflow clock advance`.
+partition of ``case.events`` every few seconds and right at every Amsterdam midnight, so timers
+fire even when partners are silent, on the day they fall due (ticks are idempotent — a service
+keeps the latest — so two clocks do no harm); `advance` moves the simulated clock for
+`caseflow clock advance`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import UTC, date, datetime, time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from caseflow.events.envelope import LEGAL_TZ
@@ -22,18 +25,38 @@ from caseflow.runtime.ticks import publish_tick, tick_records, wait_until_proces
 log = logging.getLogger(__name__)
 
 
+def next_tick(now: datetime, every: float) -> datetime:
+    """When the live clock ticks next: ``every`` seconds after ``now``, or at the next midnight
+    in Amsterdam if that comes first — timers fall due at the start of a legal day, and a tick
+    right on the day's boundary fires them without waiting for the next period."""
+    local = now.astimezone(LEGAL_TZ)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=LEGAL_TZ)
+    return min(now + timedelta(seconds=every), midnight.astimezone(UTC))
+
+
+async def sleep_until(
+    target: datetime, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> None:
+    """Sleep until the wall clock has reached ``target`` (never wakes a moment early)."""
+    while (left := (target - now()).total_seconds()) > 0:
+        await asyncio.sleep(left)
+
+
 def create_clock_app(settings: Settings) -> Any:
-    """The live clock as a Faust app: one timer that publishes the wall clock as a tick into
-    every partition of ``case.events``. A low-volume job, which is what Faust's timers are for."""
+    """The live clock as a Faust app: one task that publishes the wall clock as a tick into
+    every partition of ``case.events`` every ``tick_seconds`` and on every Amsterdam midnight.
+    A low-volume job, which is what Faust's tasks are for."""
     app = create_app("clock", settings)
     topic = app.topic(CASE_EVENTS.name, key_type=bytes, value_type=bytes)
 
-    @app.timer(interval=settings.tick_seconds)
+    @app.task
     async def tick() -> None:
-        for record in tick_records(datetime.now(UTC), range(settings.partitions), "live"):
-            await topic.send(
-                value=record.value, partition=record.partition, headers=list(record.headers)
-            )
+        while not app.should_stop:
+            await sleep_until(next_tick(datetime.now(UTC), settings.tick_seconds))
+            for record in tick_records(datetime.now(UTC), range(settings.partitions), "live"):
+                await topic.send(
+                    value=record.value, partition=record.partition, headers=list(record.headers)
+                )
 
     return app
 
