@@ -17,6 +17,7 @@ from caseflow.runtime.clock import Clock, SystemClock
 from caseflow.runtime.db import create_pool
 from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options, consume
+from caseflow.runtime.operator import operator_token
 from caseflow.runtime.settings import Settings
 from services.intake.metrics import IntakeMetrics
 from services.intake.partners import Partners
@@ -89,6 +90,7 @@ class Worker:
             max_batch_events=s.intake_max_batch_events,
             rate_per_second=s.intake_rate_per_second,
             health=self._health,
+            operator_token=operator_token(s),
         )
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=10.0)
         await self._runner.setup()

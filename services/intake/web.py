@@ -18,6 +18,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from caseflow.events import Reason
+from caseflow.runtime.operator import guarded
 from services.intake.handlers import AUTHORISATION, Check, Origin, Outcome
 from services.intake.ledger import Ledger
 from services.intake.partners import Partners
@@ -44,6 +45,7 @@ def create_web_app(
     rate_per_second: float = math.inf,
     health: Callable[[], dict[str, Any]] = lambda: {},
     clock: Callable[[], float] = time.monotonic,
+    operator_token: str | None = None,
 ) -> web.Application:
     metrics = intake.metrics
     limiter = RateLimiter(rate_per_second, clock=clock)
@@ -119,7 +121,9 @@ def create_web_app(
     # A little headroom so an over-long body reaches our own 413, not aiohttp's plain one.
     app = web.Application(client_max_size=max_body_bytes + 1)
     app.router.add_post("/v1/events", post_events)
-    app.router.add_get("/v1/accounting", get_accounting)
+    # Counts per partner are the operator's, not a partner's: the operator credential, or
+    # loopback only when none is set (caseflow.runtime.operator).
+    app.router.add_get("/v1/accounting", guarded(get_accounting, operator_token))
     app.router.add_get("/metrics", get_metrics)
     app.router.add_get("/healthz", get_health)
     return app

@@ -375,11 +375,10 @@ def restart_postgres(state: infra.InfraState, down_for: float) -> None:
     clusters = [line.split() for line in listing.splitlines() if line.strip()]
     version, name = next((c[0], c[1]) for c in clusters if c[2] == port)
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    for action in ("stop", "start"):
-        command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, action]
-        subprocess.run([*sudo, *command], check=True, timeout=120)
-        if action == "stop":
-            time.sleep(down_for)
+    command = [*sudo, "pg_ctlcluster", "--skip-systemctl-redirect", version, name]
+    subprocess.run([*command, "stop"], check=True, timeout=120)
+    time.sleep(down_for)
+    subprocess.run([*command, "start"], check=True, timeout=120)
 
 
 async def _drop(settings: Settings) -> None:

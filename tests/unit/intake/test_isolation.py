@@ -200,3 +200,34 @@ def test_operator_token_comes_from_settings_and_is_compared_in_constant_time(
     ) as spy:
         assert not operator.authorised(request("10.0.0.7", "Bearer x"), "operator-secr3t")
     assert spy.call_count == 1
+
+
+async def test_the_accounting_is_the_operators_not_a_partners() -> None:
+    ledger = MemoryLedger()
+    intake = Intake(
+        ledger, Collect(), settings=load_settings(), clock=ControlledClock(datetime.now(UTC))
+    )
+
+    def app(token: str | None) -> web.Application:
+        return create_web_app(
+            intake,
+            Partners.load(PARTNERS_FILE),
+            ledger,
+            max_body_bytes=64 * 1024,
+            max_batch_events=10,
+            operator_token=token,
+        )
+
+    async with TestClient(TestServer(app("operator-secret"))) as client:
+        for headers in ({}, {"Authorization": "Bearer demo-ind-token"}):
+            refused = await client.get("/v1/accounting", headers=headers)
+            assert refused.status == 401
+            assert (await refused.json())["error"] == "unauthorised"
+        allowed = await client.get(
+            "/v1/accounting", headers={"Authorization": "Bearer operator-secret"}
+        )
+        assert allowed.status == 200
+        assert (await allowed.json())["received"] == 0
+    # Without an operator token only loopback clients are served (the test client is one).
+    async with TestClient(TestServer(app(None))) as client:
+        assert (await client.get("/v1/accounting")).status == 200
