@@ -309,8 +309,9 @@ def partner_events(run: str, start: int, n: int, at: datetime) -> list[bytes]:
 async def live_lag(due_cases: int, rate: int, lead: float, after: float, tick: float) -> dict:
     """The live clock (wall clock + a fixed offset, so that an Amsterdam midnight falls ``lead``
     seconds into the run) ticking every ``tick`` seconds and on the midnight, as `caseflow run
-    clock` does, through intake, Dublin and deadline workers while partners publish ``rate`` events/s; ``due_cases`` timers fall due at that
-    midnight. Lag = when the timer's event arrives on case.deadlines - the midnight."""
+    clock` does, through intake, Dublin and deadline workers while partners publish ``rate``
+    events/s; ``due_cases`` timers fall due at that midnight. Lag = when the timer's event
+    arrives on case.deadlines - the midnight."""
     from aiokafka import AIOKafkaProducer
 
     from caseflow.runtime.ticks import publish_tick
