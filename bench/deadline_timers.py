@@ -33,6 +33,8 @@ from aiokafka import AIOKafkaConsumer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from procstat import memory_mib  # noqa: E402
+
 from caseflow.domain import Policy, apply_term, next_term_due  # noqa: E402
 from caseflow.domain.calendar import days_after  # noqa: E402
 from caseflow.domain.facts import ApplicationLodged  # noqa: E402
@@ -177,13 +179,6 @@ def start_worker(cfg: Settings, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def deadlines_consumer(bootstrap: str) -> AIOKafkaConsumer:
     consumer = AIOKafkaConsumer(
         CASE_DEADLINES.name,
@@ -246,7 +241,7 @@ async def timers(cases: int, spread: int, label: str) -> dict[str, Any]:
             tick_records(noon(due), range(cfg.partitions), "simulated", stage="dublin")
         )
         first, last, seen = await count_until(consumer, due, expected, timeout=600)
-        rss = peak_rss_mib(worker.pid)
+        rss = memory_mib(worker.pid, "VmHWM")
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
@@ -262,7 +257,7 @@ async def timers(cases: int, spread: int, label: str) -> dict[str, Any]:
         "start_to_first_timer_s": round(first - started, 2) if first else None,
         "start_to_all_due_s": round(last - started, 2) if last else None,
         "first_to_all_due_s": round(last - first, 2) if first and last else None,
-        "peak_rss_mib": round(rss),
+        "peak_rss_mib": round(rss) if rss is not None else None,
     }
 
 

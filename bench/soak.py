@@ -47,6 +47,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from procstat import cpu_seconds, memory_mib  # noqa: E402
+
 from caseflow.events.envelope import LEGAL_TZ  # noqa: E402
 from caseflow.events.partner import PARTNER_TYPES  # noqa: E402
 from caseflow.events.topics import CASE_DEADLINES, DUBLIN_EVENTS, PARTNER_EVENTS  # noqa: E402
@@ -63,6 +65,7 @@ CAUSES = {
     P + "claim.reply_due": P + "dublin.claim.sent",
     P + "transfer.deadline_set": P + "dublin.claim.answered",
 }
+CAUSE_TYPES = frozenset(CAUSES.values())
 #: Seconds between two steps of one case.
 STEP_GAP = 10.0
 
@@ -152,7 +155,7 @@ class Load:
                 now = time.monotonic()
                 for subject, name, value in self.batch(target - self.sent, now):
                     await producer.send(PARTNER_EVENTS.name, value, key=subject.encode())
-                    if name in CAUSES.values():
+                    if name in CAUSE_TYPES:
                         self.sent_at[(subject, name)] = time.time()
                     self.by_type[name] = self.by_type.get(name, 0) + 1
                 self.sent = target
@@ -188,25 +191,6 @@ class Watch:
                     sent = self.load.sent_at.pop((event["subject"], cause), None) if cause else None
                     if sent is not None:
                         self.latencies.append((now, now - sent))
-
-
-def rss_mib(pid: int, key: str = "VmRSS:") -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (/proc/<pid>/stat, fields 14 and 15)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def scrape(stop: asyncio.Event, sizes: dict[str, int]) -> None:
@@ -322,8 +306,8 @@ async def soak(minutes: float, rate: int, tick: float) -> dict[str, Any]:
                 "derived": sum(watch.derived.values()),
                 "p50_s": quantile(window, 0.5),
                 "p99_s": quantile(window, 0.99),
-                "rss_mib": {name: rss_mib(c.pid) for name, c in children.items()},
-                "broker_rss_mib": rss_mib(broker) if broker else None,
+                "rss_mib": {name: memory_mib(c.pid) for name, c in children.items()},
+                "broker_rss_mib": memory_mib(broker) if broker else None,
                 "cpu_pct": share,
                 "metrics_bytes": dict(sizes),
             }
@@ -333,7 +317,7 @@ async def soak(minutes: float, rate: int, tick: float) -> dict[str, Any]:
         await tasks[0]
         await producer.flush()
         drained_at = time.time()
-        expected = sum(load.by_type.get(c, 0) for c in set(CAUSES.values()))
+        expected = sum(load.by_type.get(c, 0) for c in CAUSE_TYPES)
         while time.time() - drained_at < 180:
             paired = len(watch.latencies)
             account = await accounting()
@@ -346,7 +330,7 @@ async def soak(minutes: float, rate: int, tick: float) -> dict[str, Any]:
         stop_load.set()
         stop_watch.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        peaks = {name: rss_mib(c.pid, "VmHWM:") for name, c in children.items()}
+        peaks = {name: memory_mib(c.pid, "VmHWM") for name, c in children.items()}
         for child in children.values():
             child.send_signal(signal.SIGTERM)
         for child in children.values():

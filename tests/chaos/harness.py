@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import asyncpg
@@ -368,7 +369,7 @@ def restart_postgres(state: infra.InfraState, down_for: float) -> None:
             f"cannot restart PostgreSQL ({state.postgres_kind}): the chaos run restarts only "
             "a local Debian cluster (pg_ctlcluster) or the embedded pgserver"
         )
-    port = (state.postgres_dsn or "").split("@")[-1].split("/")[0].rpartition(":")[2] or "5432"
+    port = str(urlsplit(state.postgres_dsn or "").port or 5432)
     listing = subprocess.run(
         ["pg_lsclusters", "--no-header"], check=True, capture_output=True, text=True
     ).stdout
