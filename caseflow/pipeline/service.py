@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,10 @@ from caseflow.pipeline.live import BatchReport, FoldWorker
 from caseflow.pipeline.store import FoldStore
 from caseflow.pipeline.timeline import Fold
 from caseflow.runtime.db import create_pool, migrate
-from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options, consume
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings
+from caseflow.runtime.worker import serve as run_worker
 
 log = logging.getLogger(__name__)
 
@@ -279,21 +279,5 @@ class FoldService:
 
 
 async def serve(spec: FoldSpec, settings: Settings) -> None:
-    """Run one worker until SIGTERM or SIGINT; the batch in hand is finished and committed."""
-    bootstrap, dsn = endpoints(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    service = FoldService(
-        spec,
-        settings,
-        bootstrap=bootstrap,
-        dsn=dsn,
-        session_timeout_ms=settings.consumer_session_timeout_ms,
-    )
-    await service.start()
-    try:
-        await service.run(stop)
-    finally:
-        await service.close()
+    """Run one worker of this fold until SIGTERM or SIGINT (caseflow.runtime.worker)."""
+    await run_worker(partial(FoldService, spec, settings), settings)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -15,10 +15,10 @@ from aiohttp import web
 
 from caseflow.runtime.clock import Clock, SystemClock
 from caseflow.runtime.db import create_pool
-from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options, consume
 from caseflow.runtime.operator import operator_token
 from caseflow.runtime.settings import Settings
+from caseflow.runtime.worker import serve
 from services.intake.metrics import IntakeMetrics
 from services.intake.partners import Partners
 from services.intake.pipeline import Intake
@@ -134,25 +134,5 @@ class Worker:
             self.metrics.set_totals(await self._ledger.totals())
 
 
-async def serve(settings: Settings) -> None:
-    """Run one worker until SIGTERM or SIGINT; the batch in hand is finished and committed."""
-    bootstrap, dsn = endpoints(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    worker = Worker(
-        settings,
-        bootstrap=bootstrap,
-        dsn=dsn,
-        session_timeout_ms=settings.consumer_session_timeout_ms,
-    )
-    await worker.start()
-    try:
-        await worker.run(stop)
-    finally:
-        await worker.close()
-
-
 def main(settings: Settings) -> None:
-    asyncio.run(serve(settings))
+    asyncio.run(serve(partial(Worker, settings), settings))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,9 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, DUBLIN_EVENTS, INTAKE_REJECTED
 from caseflow.runtime.db import create_pool, migrate
-from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import BatchConsumer, client_options, consume
 from caseflow.runtime.settings import Settings
+from caseflow.runtime.worker import serve
 from services.metrics.figures import Family, figures, legal_today, pipeline_clock
 from services.metrics.handlers import on_batch
 from services.metrics.store import SCHEMA, Projection
@@ -207,25 +207,5 @@ class MetricsService:
         )
 
 
-async def serve(settings: Settings) -> None:
-    """Run one worker until SIGTERM or SIGINT; the batch in hand is finished and committed."""
-    bootstrap, dsn = endpoints(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    service = MetricsService(
-        settings,
-        bootstrap=bootstrap,
-        dsn=dsn,
-        session_timeout_ms=settings.consumer_session_timeout_ms,
-    )
-    await service.start()
-    try:
-        await service.run(stop)
-    finally:
-        await service.close()
-
-
 def main(settings: Settings) -> None:
-    asyncio.run(serve(settings))
+    asyncio.run(serve(partial(MetricsService, settings), settings))
