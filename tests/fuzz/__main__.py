@@ -78,7 +78,7 @@ async def main(args: argparse.Namespace) -> int:
     settings = load_settings(
         home=ROOT / ".caseflow" / f"test-{port}",
         broker_port=port,
-        database_name="caseflow_test",
+        database_name=os.environ.get("CASEFLOW_TEST_DATABASE", "caseflow_test"),
         partitions=6,
     )
     state = await infra.up(settings)

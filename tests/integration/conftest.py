@@ -18,12 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def infra_settings() -> Settings:
-    """Own home, port and database, so a developer's running `caseflow up` is left alone."""
+    """Own home, port and database, so a developer's running `caseflow up` is left alone
+    (``CASEFLOW_TEST_BROKER_PORT`` and ``CASEFLOW_TEST_DATABASE`` let two test runs coexist)."""
     port = int(os.environ.get("CASEFLOW_TEST_BROKER_PORT", "19093"))
     return load_settings(
         home=ROOT / ".caseflow" / f"test-{port}",
         broker_port=port,
-        database_name="caseflow_test",
+        database_name=os.environ.get("CASEFLOW_TEST_DATABASE", "caseflow_test"),
         partitions=6,
     )
 
