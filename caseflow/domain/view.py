@@ -23,11 +23,11 @@ from caseflow.domain.term import (
     court_penalty,
     deadline_of,
     extension_months,
-    is_dublin,
     is_late,
     statutory_penalty,
     suspended_days,
     term_start,
+    term_waits_for_dublin,
 )
 
 
@@ -44,7 +44,7 @@ def case_status(term: TermState | None, dublin: DublinState | None, policy: Poli
     """open | dublin | decided | withdrawn."""
     if term is not None and term.decision is not None:
         return "withdrawn" if term.decision.outcome == "withdrawn" else "decided"
-    if term is not None and is_dublin(term):
+    if term is not None and term_waits_for_dublin(term):
         return "dublin"
     return "open"
 
@@ -56,7 +56,7 @@ def _term_view(term: TermState, as_of: date, policy: Policy) -> dict[str, JSONVa
         "deadline": _iso(deadline_of(term, policy, on)),
         "absolute_deadline": _iso(absolute_deadline(term)),
         "extension_months": extension_months(term, policy),
-        "suspended_days": suspended_days(term, on),
+        "suspended_days": suspended_days(term, policy, on),
         "late": is_late(term, as_of, policy),
     }
 

@@ -18,8 +18,9 @@ from pydantic import BaseModel
 from caseflow.events.catalogue import EVENT_TYPES
 from caseflow.events.codec import Reason, Rejection
 from caseflow.events.envelope import CASE_ID_PATTERN, Envelope
+from caseflow.events.operator import OPERATOR_TYPES, OperatorType
 from caseflow.events.partner import PARTNER_TYPES
-from caseflow.events.service import SERVICE_TYPES
+from caseflow.events.service import SERVICE_TYPES, ServiceType
 from caseflow.events.topics import TOPICS, Topic
 
 #: The version of the event contract. Bump it when a type is added or gets a new version.
@@ -145,12 +146,15 @@ def _with_extension_rules(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _event_message(name: str, model: type[BaseModel], schemas: _Schemas) -> dict[str, Any]:
     partner = PARTNER_TYPES.get(name)
-    service = SERVICE_TYPES.get(name)
-    summary = partner.summary if partner else service.summary if service else ""
-    sources = sorted(partner.sources) if partner else [service.source] if service else []
+    own = SERVICE_TYPES.get(name) or OPERATOR_TYPES.get(name)
+    summary = partner.summary if partner else own.summary if own else ""
+    sources = sorted(partner.sources) if partner else [own.source] if own else []
     data_ref = schemas.add(model)
     needs_data = any(field.is_required() for field in model.model_fields.values())
-    return {
+    required = ["type", "data"] if needs_data else ["type"]
+    if name not in OPERATOR_TYPES:
+        required.append("subject")
+    message: dict[str, Any] = {
         "name": name,
         "title": _title(name),
         "summary": summary,
@@ -162,13 +166,19 @@ def _event_message(name: str, model: type[BaseModel], schemas: _Schemas) -> dict
                 {
                     "type": "object",
                     "properties": {"type": {"const": name}, "data": {"$ref": data_ref}},
-                    "required": ["type", "data"] if needs_data else ["type"],
+                    "required": required,
                 },
             ]
         },
         "bindings": {"kafka": {"key": _case_id_key(), "bindingVersion": _KAFKA_BINDING}},
         "x-caseflow-sources": sources,
     }
+    if name in OPERATOR_TYPES:
+        # No subject and no key: it goes into every partition, so that every worker sees it in
+        # order with the events of the cases it owns.
+        del message["bindings"]
+        message["description"] = "No subject, no record key: published into every partition."
+    return message
 
 
 def _dead_letter_message() -> dict[str, Any]:
@@ -254,11 +264,11 @@ def _messages_on(topic: Topic) -> dict[str, list[str]]:
     partner_types = list(PARTNER_TYPES)
 
     def service_types(source: str) -> list[str]:
-        return [
-            n
-            for n, row in SERVICE_TYPES.items()
-            if row.topic == topic.name and row.source == source
+        rows: list[ServiceType | OperatorType] = [
+            *SERVICE_TYPES.values(),
+            *OPERATOR_TYPES.values(),
         ]
+        return [row.name for row in rows if row.topic == topic.name and row.source == source]
 
     by_writer: dict[str, list[str]] = {}
     for writer in topic.writers:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from caseflow.events.catalogue import EVENT_TYPES
 from caseflow.events.envelope import CASE_ID_PATTERN, Envelope
+from caseflow.events.operator import OPERATOR_TYPES
 
 DEFAULT_MAX_BYTES = 64 * 1024
 #: The Aliens Act 2000 took effect on 1 April 2001; nothing caseflow tracks happened earlier.
@@ -35,6 +36,7 @@ class Reason(StrEnum):
     NOT_CLOUDEVENT = "not_cloudevent"
     INVALID_ENVELOPE = "invalid_envelope"
     UNKNOWN_TYPE = "unknown_type"
+    OPERATOR_ONLY = "operator_only"
     INVALID_DATA = "invalid_data"
     TIME_OUT_OF_RANGE = "time_out_of_range"
 
@@ -69,8 +71,10 @@ def decode(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     now: datetime | None = None,
+    operator: bool = False,
 ) -> Decoded | Rejection:
-    """Decode one structured-mode CloudEvent. ``now`` enables the check against future times."""
+    """Decode one structured-mode CloudEvent. ``now`` enables the check against future times;
+    ``operator`` admits operator events (refused by default: partners may never send them)."""
     if len(raw) > max_bytes:
         return Rejection(Reason.TOO_LARGE, f"record is {len(raw)} bytes, the limit is {max_bytes}")
     try:
@@ -85,7 +89,7 @@ def decode(
         position = getattr(exc, "pos", None)
         where = f" at character {position}" if position is not None else ""
         return Rejection(Reason.MALFORMED_JSON, f"not valid JSON{where}")
-    return decode_object(obj, now=now, plain=_plain(text))
+    return decode_object(obj, now=now, plain=_plain(text), operator=operator)
 
 
 def _plain(text: str) -> bool:
@@ -103,10 +107,11 @@ _SUSPECT = re.compile(r"\\[uU][dD][89a-fA-F]|NaN|Infinity|[eE]\+?\d{3}|\d{300}")
 
 
 def decode_object(
-    obj: Any, *, now: datetime | None = None, plain: bool = False
+    obj: Any, *, now: datetime | None = None, plain: bool = False, operator: bool = False
 ) -> Decoded | Rejection:
     """Validate an already parsed JSON value as a caseflow CloudEvent. ``plain`` says the
-    caller proved from the text that the value needs no shape walk (see `_plain`)."""
+    caller proved from the text that the value needs no shape walk (see `_plain`); ``operator``
+    as for `decode`."""
     if not isinstance(obj, dict):
         return Rejection(Reason.NOT_AN_OBJECT, f"expected a JSON object, got {_json_kind(obj)}")
     shape = _PLAIN if plain else _shape(obj)
@@ -126,10 +131,21 @@ def decode_object(
     model = EVENT_TYPES.get(obj["type"]) if isinstance(obj["type"], str) else None
     if model is None:
         return Rejection(Reason.UNKNOWN_TYPE, "type is not in the event catalogue", **ids)
+    is_operator = obj["type"] in OPERATOR_TYPES
+    if is_operator and not operator:
+        return Rejection(
+            Reason.OPERATOR_ONLY, "type is an operator action, not a case event", **ids
+        )
     try:
         envelope = Envelope.model_validate(obj)
     except (ValidationError, RecursionError) as exc:
         return Rejection(Reason.INVALID_ENVELOPE, _describe(exc), **ids)
+    if envelope.subject is None and not is_operator:
+        return Rejection(Reason.INVALID_ENVELOPE, "subject: missing", **ids)
+    if is_operator and (envelope.subject is not None or envelope.source != "operator"):
+        return Rejection(
+            Reason.INVALID_ENVELOPE, "an operator event has source operator and no subject", **ids
+        )
     if envelope.time < EARLIEST_TIME or (now is not None and envelope.time > now + MAX_CLOCK_SKEW):
         return Rejection(
             Reason.TIME_OUT_OF_RANGE, "time is before 2001-04-01 or in the future", **ids

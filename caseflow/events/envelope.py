@@ -71,7 +71,10 @@ _CORE_ATTRIBUTES = frozenset(
 
 
 class Envelope(BaseModel):
-    """A CloudEvents 1.0 event; extension attributes (e.g. ``cohort``) are kept as extra fields."""
+    """A CloudEvents 1.0 event; extension attributes (e.g. ``cohort``) are kept as extra fields.
+
+    ``subject`` is the case id. Only an operator event, which concerns every case, has none;
+    the codec holds every other type to one."""
 
     model_config = ConfigDict(frozen=True, extra="allow", strict=False)
 
@@ -79,7 +82,7 @@ class Envelope(BaseModel):
     id: Text
     source: Text
     type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,99}$")]
-    subject: CaseId
+    subject: CaseId | None = None
     time: Instant
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: Text | None = None
@@ -95,7 +98,7 @@ class Envelope(BaseModel):
         return self
 
     @property
-    def case_id(self) -> str:
+    def case_id(self) -> str | None:
         return self.subject
 
     @property

@@ -22,13 +22,14 @@ FAST = settings(max_examples=200, deadline=None, suppress_health_check=list(Heal
 
 
 def verdict(raw: bytes) -> Decoded | Rejection:
-    result = decode(raw, now=NOW)
+    """Decoded as a service reads case events (operator events admitted)."""
+    result = decode(raw, now=NOW, operator=True)
     assert isinstance(result, Decoded | Rejection)
     if isinstance(result, Rejection):
         assert result.reason in REASONS, result
         assert isinstance(result.detail, str) and result.detail
     else:  # what is accepted can be re-published unchanged
-        again = decode(encode(result.envelope), now=NOW)
+        again = decode(encode(result.envelope), now=NOW, operator=True)
         assert isinstance(again, Decoded) and again.envelope == result.envelope
     return result
 
