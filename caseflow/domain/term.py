@@ -112,28 +112,38 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class DublinSteps:
+    """What the Dublin procedure did to a case's term. `stopped_on`: the day a Dublin step
+    stopped the national term (the lodging day when lodged on track 1); `responsible_on`: the day
+    the Netherlands became responsible after it; `national_on`: the day the national term then
+    started (with `reason`), None when the term from the lodging runs on; `hits`: the Eurodac
+    hits received since lodging, which move the request period."""
+
+    hits: tuple[date, ...] = ()
+    lodged_on_track_1: bool = False
+    stopped_on: date | None = None
+    claim_sent: bool = False
+    responsible_on: date | None = None
+    national_on: date | None = None
+    reason: str | None = None
+
+
+_NO_DUBLIN = DublinSteps()
+
+
+@dataclass(frozen=True, slots=True)
 class TermState:
     """Ingredients of one case's term. `effective_since` is the day the current deadline came into
-    effect (timers due before it are skipped); `fired` holds ids of emitted timer events.
-
-    The Dublin procedure: `dublin_on` is the day it stopped the national term (the lodging day
-    when lodged on track 1); `responsible_on` the day the Netherlands became responsible after
-    it; `national_on` the day the national term then (re)started, None when the term from the
-    lodging runs on. `hits` are the Eurodac hits received since lodging. `invalidations` are the
-    instrument markings applied to this case."""
+    effect (timers due before it are skipped); `fired` holds ids of emitted timer events;
+    `dublin` what the Dublin procedure did (None if nothing); `invalidations` the instrument
+    markings applied to this case."""
 
     case_id: str
     lodged_on: date
     kind: str
     track: int | None
     effective_since: date
-    claim_sent: bool = False
-    lodged_in_dublin: bool = False
-    dublin_on: date | None = None
-    responsible_on: date | None = None
-    national_on: date | None = None
-    national_reason: str | None = None
-    hits: tuple[date, ...] = ()
+    dublin: DublinSteps | None = None
     linked_to: str | None = None
     link_relation: str | None = None
     extensions: tuple[Extension, ...] = ()
@@ -151,18 +161,26 @@ class TermState:
 # --- the deadline, derived --------------------------------------------------------------------
 
 
+def dublin_steps(state: TermState) -> DublinSteps:
+    return state.dublin if state.dublin is not None else _NO_DUBLIN
+
+
 def term_waits_for_dublin(state: TermState) -> bool:
     """No national term runs: the case is in the Dublin procedure and the Netherlands is not
     (yet) responsible (Vw 2000 art. 42(6))."""
-    return state.dublin_on is not None and state.responsible_on is None
+    steps = state.dublin
+    return steps is not None and steps.stopped_on is not None and steps.responsible_on is None
 
 
 def term_start(state: TermState) -> date | None:
     """The day the 6 months start: lodging (Vw 2000 art. 42(1); PD art. 31(3)), or for a Dublin
     case the day the Netherlands became responsible (Vw 2000 art. 42(6)); None until then."""
-    if state.national_on is not None:
-        return state.national_on
-    if term_waits_for_dublin(state):
+    steps = state.dublin
+    if steps is None:
+        return state.lodged_on
+    if steps.national_on is not None:
+        return steps.national_on
+    if steps.stopped_on is not None and steps.responsible_on is None:
         return None
     return state.lodged_on
 
@@ -317,7 +335,8 @@ def is_late(state: TermState, as_of: date, policy: Policy) -> bool:
 def starts_breached(state: TermState) -> bool:
     """A side-inflow case whose 21-month maximum (PD art. 31(5)) passed before the Netherlands
     became responsible: late on the day it enters the national procedure."""
-    return state.national_on is not None and absolute_deadline(state) < state.national_on
+    start = dublin_steps(state).national_on
+    return start is not None and absolute_deadline(state) < start
 
 
 def late_cause(state: TermState) -> LateCause:
@@ -327,7 +346,7 @@ def late_cause(state: TermState) -> LateCause:
     other."""
     if state.link_relation == "child_born":
         return "linked_child"
-    if state.national_reason in _SIDE_INFLOW_REASONS and starts_breached(state):
+    if dublin_steps(state).reason in _SIDE_INFLOW_REASONS and starts_breached(state):
         return "side_inflow_over_term"
     return "other"
 
@@ -481,8 +500,7 @@ def _lodge(fact: ApplicationLodged, policy: Policy) -> tuple[TermState, list[Der
         kind=fact.kind,
         track=fact.track,
         effective_since=fact.on,
-        lodged_in_dublin=in_dublin,
-        dublin_on=fact.on if in_dublin else None,
+        dublin=DublinSteps(lodged_on_track_1=True, stopped_on=fact.on) if in_dublin else None,
         linked_to=fact.linked_to,
         applied=frozenset({fact.event_id}),
     )
@@ -495,7 +513,7 @@ def _steps_into_dublin(state: TermState, on: date, claim: DublinClaimSent | None
     """A Dublin step stops the running term only within the request period (`step_in_time`,
     the same judgement the Dublin fold makes); a later one changes nothing: the term runs on, an
     expired term stays expired and penalties due stay due (ABRvS ECLI:NL:RVS:2015:3891)."""
-    return step_in_time(state.lodged_on, state.hits, on, claim)
+    return step_in_time(state.lodged_on, dublin_steps(state).hits, on, claim)
 
 
 def _on_track(state: TermState, fact: Fact, policy: Policy) -> tuple[_Result, list[Derived]]:
@@ -504,24 +522,19 @@ def _on_track(state: TermState, fact: Fact, policy: Policy) -> tuple[_Result, li
     starts that day (convention, D3 art. 17(1))."""
     assert isinstance(fact, TrackAssigned)
     after = replace(state, track=fact.track)
-    if state.decision is not None or state.responsible_on is not None:
+    steps = dublin_steps(state)
+    if state.decision is not None or steps.responsible_on is not None:
         return after, []
     waiting = term_waits_for_dublin(state)
     if fact.track == DUBLIN_TRACK:
         if waiting or not _steps_into_dublin(state, fact.on, None):
             return after, []
-        return _term_changed(
-            state, replace(after, dublin_on=fact.on), policy, fact.on, "track", fact.event_id
-        )
-    if not waiting or state.claim_sent:
+        stopped = replace(after, dublin=replace(steps, stopped_on=fact.on))
+        return _term_changed(state, stopped, policy, fact.on, "track", fact.event_id)
+    if not waiting or steps.claim_sent:
         return after, []
-    after = replace(
-        after,
-        responsible_on=fact.on,
-        national_on=fact.on,
-        national_reason=TRACK_LEFT,
-        effective_since=fact.on,
-    )
+    left = replace(steps, responsible_on=fact.on, national_on=fact.on, reason=TRACK_LEFT)
+    after = replace(after, dublin=left, effective_since=fact.on)
     return after, [_term_started(after, policy, fact.on)]
 
 
@@ -529,22 +542,24 @@ def _on_claim(state: TermState, fact: Fact, policy: Policy) -> tuple[_Result, li
     """A Dublin request within the request period stops the national term until NL is
     responsible (Vw 2000 art. 42(6)); the Dublin fold judges the request itself."""
     assert isinstance(fact, DublinClaimSent)
-    if state.decision is not None or state.responsible_on is not None or state.claim_sent:
+    steps = dublin_steps(state)
+    if state.decision is not None or steps.responsible_on is not None or steps.claim_sent:
         return state, []
     if claim_defect(fact) is not None:
         return state, []
     if term_waits_for_dublin(state):
-        return replace(state, claim_sent=True), []
+        return replace(state, dublin=replace(steps, claim_sent=True)), []
     if not _steps_into_dublin(state, fact.on, fact):
         return state, []
-    after = replace(state, claim_sent=True, dublin_on=fact.on)
+    after = replace(state, dublin=replace(steps, claim_sent=True, stopped_on=fact.on))
     return _term_changed(state, after, policy, fact.on, "dublin", fact.event_id)
 
 
 def _on_hit(state: TermState, fact: Fact, policy: Policy) -> tuple[_Result, list[Derived]]:
     """A Eurodac hit moves the request period (D3 art. 21(1), 23(2)), so it is kept for judging
     a later Dublin step; the Dublin fold judges the hit itself."""
-    return replace(state, hits=(*state.hits, fact.on)), []
+    steps = dublin_steps(state)
+    return replace(state, dublin=replace(steps, hits=(*steps.hits, fact.on))), []
 
 
 def _note_markings(state: TermState, instrument: str | None, on: date, policy: Policy) -> TermState:
@@ -686,31 +701,32 @@ def _on_national(state: TermState, fact: Fact, policy: Policy) -> tuple[_Result,
     period (NL responsible since a day no later than that step), the term from the lodging runs
     on as if the step never happened (ABRvS ECLI:NL:RVS:2015:3891)."""
     assert isinstance(fact, NationalProcedureEntered)
-    if state.responsible_on is not None:
+    steps = dublin_steps(state)
+    if steps.responsible_on is not None:
         return _reject("already_national", "the case already entered the national procedure")
     if not term_waits_for_dublin(state):
         if state.decision is not None:
             return _reject("already_decided", "the case already has a decision")
         return _reject("not_dublin", "not a Dublin case")
     known = fact.known_on or fact.on
-    assert state.dublin_on is not None
+    assert steps.stopped_on is not None
     if (
         fact.reason == "request_deadline_missed"
-        and not state.lodged_in_dublin
-        and fact.on <= state.dublin_on
+        and not steps.lodged_on_track_1
+        and fact.on <= steps.stopped_on
     ):
-        after = replace(state, dublin_on=None, responsible_on=fact.on)
+        runs_on = replace(steps, stopped_on=None, responsible_on=fact.on)
+        after = replace(state, dublin=runs_on)
         return _term_changed(state, after, policy, known, "dublin", fact.event_id)
     earlier = state.earlier_decisions
     if state.decision is not None:
         if state.decision.outcome != "not_considered_dublin":
             return _reject("already_decided", "the case already has a decision")
         earlier = (*earlier, state.decision)
+    entered = replace(steps, responsible_on=fact.on, national_on=fact.on, reason=fact.reason)
     after = replace(
         state,
-        responsible_on=fact.on,
-        national_on=fact.on,
-        national_reason=fact.reason,
+        dublin=entered,
         decision=None,
         earlier_decisions=earlier,
         effective_since=max(fact.on, known),
