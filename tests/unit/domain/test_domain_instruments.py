@@ -180,3 +180,22 @@ def test_a_fact_after_the_marking_sees_it():
     assert case.of_type(TermChanged) == []
     assert case.deadline == D(2023, 1, 1)
     assert case.term is not None and [m.on for m in case.term.invalidations] == [D(2022, 11, 1)]
+
+
+def test_on_the_day_of_the_ruling_the_day_s_timers_come_first():
+    """Deadline 1 Jan 2024: the 56-day warning falls on 6 Nov 2023, the day of the ruling. It
+    was due before the ruling could change anything, so it fires; then the marking, then the
+    breach of the real deadline (1 Jan 2023, announced dated 2 Jan 2023)."""
+    early = issue_case(replace(POLICY, invalidations=(marking(D(2023, 11, 6)),)))
+    early.until(D(2023, 11, 6))
+    late = issue_case()
+    late.tick(D(2023, 11, 6))
+    late.mark(marking(D(2023, 11, 6)))
+    late.tick(D(2023, 11, 6))
+    kinds = [(type(e).__name__, e.on) for e in early.emitted if e.on >= D(2023, 1, 2)]
+    assert kinds[-3:] == [
+        ("DeadlineWarning", D(2023, 11, 6)),
+        ("TermChanged", D(2023, 11, 6)),
+        ("DeadlineBreached", D(2023, 1, 2)),
+    ]
+    assert [e.id for e in early.emitted] == [e.id for e in late.emitted]

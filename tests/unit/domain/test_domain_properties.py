@@ -70,6 +70,16 @@ def _fact(kind: str, on: date, n: int, data: Any) -> f.Fact:
             return f.AppealDecided(**common, outcome="unfounded")
         case "track":
             return f.TrackAssigned(**common, track=data)
+        case "hit":
+            return f.EurodacHitReceived(**common, category=data, member_state="AT")
+        case "linked":
+            return f.CaseLinked(**common, parent="p", relation=data)
+        case "scheduled":
+            return f.TransferScheduled(**common, planned_on=on + DAY * data)
+        case "completed":
+            return f.TransferCompleted(**common)
+        case "registered":
+            return f.RegistrationRecorded(**common, nationality="AFG", unaccompanied_minor=False)
     raise AssertionError(kind)
 
 
@@ -93,7 +103,31 @@ DATA = {
     "appeal": st.booleans(),
     "appeal_decided": st.none(),
     "track": st.sampled_from([1, 4]),
+    "hit": st.sampled_from([1, 2]),
+    "linked": st.sampled_from(["child_born", "family_member"]),
+    "scheduled": st.integers(1, 30),
+    "completed": st.none(),
 }
+#: The kinds `histories` draws from (transfers need a Dublin case: `dublin_histories`).
+KINDS = sorted(set(DATA) - {"scheduled", "completed"})
+DUBLIN_KINDS = [
+    "claim",
+    "claim",
+    "answer",
+    "answer",
+    "track",
+    "hit",
+    "hit",
+    "decide",
+    "notice",
+    "extend",
+    "failed",
+    "absconded",
+    "appeal",
+    "appeal_decided",
+    "scheduled",
+    "completed",
+]
 
 
 @st.composite
@@ -114,12 +148,49 @@ def histories(draw: st.DrawFn) -> list[f.Fact]:
     ]
     for n in range(1, draw(st.integers(0, 12)) + 1):
         on += DAY * draw(st.integers(1, 75))
-        kind = draw(st.sampled_from(sorted(DATA)))
+        kind = draw(st.sampled_from(KINDS))
         stream.append(_fact(kind, on, n, draw(DATA[kind])))
     if draw(st.booleans()):
         on += DAY * draw(st.integers(1, 400))
         stream.append(_fact("decide", on, len(stream), draw(DATA["decide"])))
     return stream
+
+
+@st.composite
+def dublin_histories(draw: st.DrawFn) -> list[f.Fact]:
+    """Histories around the Dublin request period: maybe a registration and a hit before the
+    lodging, then up to 10 facts a few days apart (same-day ones too), mostly Dublin steps."""
+    lodged = draw(st.dates(date(2019, 1, 1), date(2023, 6, 1)))
+    stream: list[f.Fact] = []
+    if draw(st.booleans()):
+        stream.append(_fact("registered", lodged - DAY * draw(st.integers(1, 20)), 90, None))
+        if draw(st.booleans()):
+            stream.append(_fact("hit", lodged - DAY * draw(st.integers(0, 5)), 91, 1))
+    track = draw(st.sampled_from([1, 1, 4, None]))
+    stream.append(
+        f.ApplicationLodged(
+            event_id="e0",
+            case_id="c",
+            on=lodged,
+            source="ind",
+            kind="first",
+            nationality="SYR",
+            track=track,
+        )
+    )
+    on = lodged
+    for n in range(1, draw(st.integers(1, 10)) + 1):
+        on += DAY * draw(st.integers(0, 40))
+        kind = draw(st.sampled_from(DUBLIN_KINDS))
+        data = draw(_LATE_HITS if kind == "claim" else DATA[kind])
+        stream.append(_fact(kind, on, n, data))
+    return stream
+
+
+#: Requests naming a hit up to four months back, so that some turn out late by it.
+_LATE_HITS = st.tuples(
+    st.sampled_from(["take_charge", "take_back"]), st.booleans(), st.integers(0, 120)
+)
 
 
 class Run:
