@@ -170,7 +170,6 @@ def extended_histories(draw: st.DrawFn) -> list[f.Fact]:
     return stream
 
 
-
 @settings(FAST, max_examples=200)
 @given(st.one_of(extended_histories(), histories()), st.integers(0, 400), st.data())
 def test_marking_at_any_moment_equals_having_it_marked_from_the_start(stream, tail, data):
