@@ -32,6 +32,8 @@ DublinStage = Literal[
 #: application decided with the parents' case, a side-inflow case already past its 21-month
 #: maximum when it entered the national procedure, or anything else.
 LateCause = Literal["linked_child", "side_inflow_over_term", "other"]
+#: What moved a deadline (`term.changed`).
+ChangeCause = Literal["extension", "suspension", "dublin", "track", "instrument"]
 
 CASEFLOW_NAMESPACE = uuid.UUID("6f1c2a0e-5b7d-5c39-9a4e-2d0b8f3c7e11")
 """Namespace for uuid5 ids of derived events; fixed forever so reprocessing yields the same ids."""
@@ -112,13 +114,16 @@ class TermChanged(Derived):
     SOURCE: ClassVar[str] = "deadline"
     old_deadline: date | None
     new_deadline: date | None
-    cause: str
+    cause: ChangeCause
     instrument: str | None = None
     ruling: str | None = None
 
     def data(self) -> dict[str, JSONValue]:
+        """`instrument` and `ruling` only when a marking moved the deadline."""
         data = Derived.data(self)
-        return {k: v for k, v in data.items() if v is not None or k not in ("instrument", "ruling")}
+        if self.instrument is None:
+            del data["instrument"], data["ruling"]
+        return data
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ from typing import get_args
 
 from caseflow.domain.calendar import days_after, days_between, months_after
 from caseflow.domain.derived import (
+    ChangeCause,
     DeadlineBreached,
     DeadlineWarning,
     DecisionLate,
@@ -454,7 +455,7 @@ def _term_changed(
     after: TermState,
     policy: Policy,
     on: date,
-    cause: str,
+    cause: ChangeCause,
     ref: str,
     marking: InstrumentInvalidated | None = None,
 ) -> tuple[TermState, list[Derived]]:

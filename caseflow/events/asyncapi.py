@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from caseflow.domain.facts import PREFIX
 from caseflow.events.catalogue import EVENT_TYPES
 from caseflow.events.codec import Reason, Rejection
 from caseflow.events.envelope import CASE_ID_PATTERN, Envelope
@@ -342,12 +343,12 @@ def _case_id_key() -> dict[str, Any]:
 
 
 def _title(name: str) -> str:
-    words = name.removeprefix("nl.asylum.").replace(".", " ").replace("_", " ")
+    words = name.removeprefix(PREFIX).replace(".", " ").replace("_", " ")
     return words[:1].upper() + words[1:]
 
 
 def _message_id(name: str) -> str:
-    return name.removeprefix("nl.asylum.")
+    return name.removeprefix(PREFIX)
 
 
 def _unique(names: Iterable[str]) -> list[str]:

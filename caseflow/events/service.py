@@ -31,7 +31,10 @@ class TermStarted(ServiceData):
 class TermChanged(ServiceData):
     old_deadline: IsoDate | None
     new_deadline: IsoDate | None
-    cause: Text
+    cause: Text = Field(
+        description="extension, suspension, dublin, track or instrument (`ChangeCause`); records"
+        " published before the marking event say policy"
+    )
     instrument: Text | None = Field(
         default=None, description="With cause `instrument`: the instrument marked unlawful."
     )
