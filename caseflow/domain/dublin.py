@@ -68,6 +68,7 @@ ACCEPTED_STAGES: tuple[DublinStage, ...] = ("accepted", "transfer_scheduled")
 #: Why the Netherlands is responsible: a side-inflow reason, or the Dublin track left before any
 #: request (the Netherlands examines the application itself, D3 art. 17(1)).
 ResponsibilityReason = NationalProcedureReason | Literal["dublin_track_left"]
+TRACK_LEFT: Literal["dublin_track_left"] = "dublin_track_left"
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +350,7 @@ def nl_responsibility(
     found: tuple[date, ResponsibilityReason] | None = None
     deadline = request_deadline(state, policy)
     if state.left_on is not None:
-        found = (state.left_on, "dublin_track_left")
+        found = (state.left_on, TRACK_LEFT)
     elif not claim_in_time(state, policy) and deadline is not None and state.lodged_on is not None:
         found = (max(days_after(deadline, 1), state.lodged_on), "request_deadline_missed")
     elif state.answer is not None and not state.answer.accepted:
@@ -748,8 +749,8 @@ def dublin_timers(state: DublinState, policy: Policy) -> list[tuple[date, Derive
             )
         )
     responsible = nl_responsibility(state, policy, _HORIZON)
-    day, reason = responsible if responsible is not None else (_HORIZON, "dublin_track_left")
-    if reason != "dublin_track_left":
+    day, reason = responsible if responsible is not None else (_HORIZON, TRACK_LEFT)
+    if reason != TRACK_LEFT:
         if reason == "transfer_expired" and term is not None:
             timers.append(
                 (

@@ -28,7 +28,7 @@ from caseflow.domain.derived import (
     TermStarted,
     derived_id,
 )
-from caseflow.domain.dublin import DUBLIN_TRACK, claim_defect, step_in_time
+from caseflow.domain.dublin import DUBLIN_TRACK, TRACK_LEFT, claim_defect, step_in_time
 from caseflow.domain.facts import (
     ApplicationLodged,
     CaseLinked,
@@ -63,8 +63,6 @@ from caseflow.domain.rules import (
 # Far enough to see every penalty through to its cap, near enough that +14 days stays a valid date.
 _HORIZON = date(9000, 1, 1)
 _SIDE_INFLOW_REASONS = frozenset(get_args(NationalProcedureReason))
-#: Why the national term started after the Dublin procedure without a side-inflow.
-TRACK_LEFT = "dublin_track_left"
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,23 +518,35 @@ def _steps_into_dublin(state: TermState, on: date, claim: DublinClaimSent | None
 def _on_track(state: TermState, fact: Fact, policy: Policy) -> tuple[_Result, list[Derived]]:
     """Track 1 within the request period makes it a Dublin case: no term until NL is responsible
     (Vw 2000 art. 42(6)). Leaving track 1 before any request: NL is responsible and the term
-    starts that day (convention, D3 art. 17(1))."""
+    starts that day (convention, D3 art. 17(1)); as at side-inflow, a 'not considered' Dublin
+    decision is set aside."""
     assert isinstance(fact, TrackAssigned)
     after = replace(state, track=fact.track)
     steps = dublin_steps(state)
-    if state.decision is not None or steps.responsible_on is not None:
+    if steps.responsible_on is not None:
         return after, []
     waiting = term_waits_for_dublin(state)
     if fact.track == DUBLIN_TRACK:
-        if waiting or not _steps_into_dublin(state, fact.on, None):
+        if state.decision is not None or waiting or not _steps_into_dublin(state, fact.on, None):
             return after, []
         stopped = replace(after, dublin=replace(steps, stopped_on=fact.on))
         return _term_changed(state, stopped, policy, fact.on, "track", fact.event_id)
     if not waiting or steps.claim_sent:
         return after, []
     left = replace(steps, responsible_on=fact.on, national_on=fact.on, reason=TRACK_LEFT)
-    after = replace(after, dublin=left, effective_since=fact.on)
+    after = _set_aside_dublin_decision(replace(after, dublin=left, effective_since=fact.on))
+    if after.decision is not None:
+        return after, []
     return after, [_term_started(after, policy, fact.on)]
+
+
+def _set_aside_dublin_decision(state: TermState) -> TermState:
+    """A 'not considered' (Dublin) decision no longer stands once the case is examined
+    nationally; kept among the earlier decisions."""
+    decision = state.decision
+    if decision is None or decision.outcome != "not_considered_dublin":
+        return state
+    return replace(state, decision=None, earlier_decisions=(*state.earlier_decisions, decision))
 
 
 def _on_claim(state: TermState, fact: Fact, policy: Policy) -> tuple[_Result, list[Derived]]:
@@ -719,19 +729,11 @@ def _on_national(state: TermState, fact: Fact, policy: Policy) -> tuple[_Result,
         runs_on = replace(steps, stopped_on=None, responsible_on=fact.on)
         after = replace(state, dublin=runs_on)
         return _term_changed(state, after, policy, known, "dublin", fact.event_id)
-    earlier = state.earlier_decisions
-    if state.decision is not None:
-        if state.decision.outcome != "not_considered_dublin":
-            return _reject("already_decided", "the case already has a decision")
-        earlier = (*earlier, state.decision)
+    if state.decision is not None and state.decision.outcome != "not_considered_dublin":
+        return _reject("already_decided", "the case already has a decision")
     entered = replace(steps, responsible_on=fact.on, national_on=fact.on, reason=fact.reason)
-    after = replace(
-        state,
-        dublin=entered,
-        decision=None,
-        earlier_decisions=earlier,
-        effective_since=max(fact.on, known),
-    )
+    after = replace(state, dublin=entered, effective_since=max(fact.on, known))
+    after = _set_aside_dublin_decision(after)
     return after, [_term_started(after, policy, fact.on)]
 
 
