@@ -26,7 +26,7 @@ from caseflow.domain.term import invalidate
 from caseflow.pipeline.timeline import DUBLIN, TERM, advance
 
 from .domain_builders import D
-from .test_domain_properties import DATA, FAST, _fact, dublin_histories, histories
+from .test_domain_properties import FAST, dublin_histories, extended_histories, histories
 
 POLICY = Policy()
 DAY = timedelta(days=1)
@@ -144,30 +144,6 @@ def test_a_late_request_in_a_national_case_live_and_in_replay():
 
 
 # --- an instrument marked unlawful, whenever the marking arrives ------------------------------
-
-_TERM_KINDS = ["extend", "extend", "extend", "suspend", "resume", "notice", "notice", "decide"]
-_EXTENSIONS = st.tuples(
-    st.sampled_from([9, 9, 6, 3]),
-    st.sampled_from(["mass_influx", "mass_influx", "complex", "exceptional"]),
-    st.sampled_from(["WBV", "WBV", None]),
-)
-
-
-@st.composite
-def extended_histories(draw: st.DrawFn) -> list[f.Fact]:
-    """National cases with extensions, about two in three under the instrument "WBV"."""
-    on = draw(st.dates(date(2019, 1, 1), date(2023, 6, 1)))
-    stream: list[f.Fact] = [
-        f.ApplicationLodged(
-            event_id="e0", case_id="c", on=on, source="ind", kind="first", nationality="SYR"
-        )
-    ]
-    for n in range(1, draw(st.integers(1, 8)) + 1):
-        on += DAY * draw(st.integers(1, 60))
-        kind = draw(st.sampled_from(_TERM_KINDS))
-        data = draw(_EXTENSIONS if kind == "extend" else DATA[kind])
-        stream.append(_fact(kind, on, n, data))
-    return stream
 
 
 @settings(FAST, max_examples=200)

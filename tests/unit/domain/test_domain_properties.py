@@ -130,26 +130,42 @@ DUBLIN_KINDS = [
 ]
 
 
+def _lodging(on: date, track: int | None) -> f.ApplicationLodged:
+    return f.ApplicationLodged(
+        event_id="e0",
+        case_id="c",
+        on=on,
+        source="ind",
+        kind="first",
+        nationality="SYR",
+        track=track,
+    )
+
+
+def _following(
+    draw: st.DrawFn,
+    on: date,
+    count: int,
+    gaps: st.SearchStrategy[int],
+    kinds: list[str],
+    data: dict[str, st.SearchStrategy[Any]],
+) -> list[f.Fact]:
+    """`count` facts after `on`, each `gaps` days after the one before, of the kinds given."""
+    stream = []
+    for n in range(1, count + 1):
+        on += DAY * draw(gaps)
+        kind = draw(st.sampled_from(kinds))
+        stream.append(_fact(kind, on, n, draw(data.get(kind, DATA[kind]))))
+    return stream
+
+
 @st.composite
 def histories(draw: st.DrawFn) -> list[f.Fact]:
     """A lodging, up to 12 further facts and maybe a decision, on strictly increasing days."""
     on = draw(st.dates(date(2018, 6, 1), date(2023, 6, 1)))
-    track = draw(st.sampled_from([1, 4, 4]))
-    stream: list[f.Fact] = [
-        f.ApplicationLodged(
-            event_id="e0",
-            case_id="c",
-            on=on,
-            source="ind",
-            kind="first",
-            nationality="SYR",
-            track=track,
-        )
-    ]
-    for n in range(1, draw(st.integers(0, 12)) + 1):
-        on += DAY * draw(st.integers(1, 75))
-        kind = draw(st.sampled_from(KINDS))
-        stream.append(_fact(kind, on, n, draw(DATA[kind])))
+    stream: list[f.Fact] = [_lodging(on, draw(st.sampled_from([1, 4, 4])))]
+    stream += _following(draw, on, draw(st.integers(0, 12)), st.integers(1, 75), KINDS, {})
+    on = stream[-1].on
     if draw(st.booleans()):
         on += DAY * draw(st.integers(1, 400))
         stream.append(_fact("decide", on, len(stream), draw(DATA["decide"])))
@@ -166,31 +182,34 @@ def dublin_histories(draw: st.DrawFn) -> list[f.Fact]:
         stream.append(_fact("registered", lodged - DAY * draw(st.integers(1, 20)), 90, None))
         if draw(st.booleans()):
             stream.append(_fact("hit", lodged - DAY * draw(st.integers(0, 5)), 91, 1))
-    track = draw(st.sampled_from([1, 1, 4, None]))
-    stream.append(
-        f.ApplicationLodged(
-            event_id="e0",
-            case_id="c",
-            on=lodged,
-            source="ind",
-            kind="first",
-            nationality="SYR",
-            track=track,
-        )
-    )
-    on = lodged
-    for n in range(1, draw(st.integers(1, 10)) + 1):
-        on += DAY * draw(st.integers(0, 40))
-        kind = draw(st.sampled_from(DUBLIN_KINDS))
-        data = draw(_LATE_HITS if kind == "claim" else DATA[kind])
-        stream.append(_fact(kind, on, n, data))
-    return stream
+    stream.append(_lodging(lodged, draw(st.sampled_from([1, 1, 4, None]))))
+    count = draw(st.integers(1, 10))
+    return stream + _following(draw, lodged, count, st.integers(0, 40), DUBLIN_KINDS, _LATE_HITS)
 
 
 #: Requests naming a hit up to four months back, so that some turn out late by it.
-_LATE_HITS = st.tuples(
-    st.sampled_from(["take_charge", "take_back"]), st.booleans(), st.integers(0, 120)
-)
+_LATE_HITS = {
+    "claim": st.tuples(
+        st.sampled_from(["take_charge", "take_back"]), st.booleans(), st.integers(0, 120)
+    )
+}
+_TERM_KINDS = ["extend", "extend", "extend", "suspend", "resume", "notice", "notice", "decide"]
+#: Extensions likely to be accepted, about two in three under the instrument "WBV".
+_WBV = {
+    "extend": st.tuples(
+        st.sampled_from([9, 9, 6, 3]),
+        st.sampled_from(["mass_influx", "mass_influx", "complex", "exceptional"]),
+        st.sampled_from(["WBV", "WBV", None]),
+    )
+}
+
+
+@st.composite
+def extended_histories(draw: st.DrawFn) -> list[f.Fact]:
+    """National cases with extensions, many under the instrument "WBV"."""
+    on = draw(st.dates(date(2019, 1, 1), date(2023, 6, 1)))
+    count = draw(st.integers(1, 8))
+    return [_lodging(on, None), *_following(draw, on, count, st.integers(1, 60), _TERM_KINDS, _WBV)]
 
 
 class Run:

@@ -27,6 +27,13 @@ def lodged(on, **kw):
     return case
 
 
+def enters_national_procedure(case, on, reason="transfer_expired"):
+    """The side-inflow of a case lodged 10 Jan 2020, as the Dublin fold emits it."""
+    return case.fact(
+        f.NationalProcedureEntered, on, reason=reason, original_lodged_on=D(2020, 1, 10)
+    )
+
+
 # --- start and month arithmetic ----------------------------------------------------------------
 
 
@@ -330,24 +337,14 @@ def test_extension_in_a_dublin_case_is_rejected():
 def test_side_inflow_term_starts_when_nl_becomes_responsible():
     case = Case()
     case.lodge(D(2020, 1, 10), track=1)
-    case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 9, 21),
-        reason="transfer_expired",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    enters_national_procedure(case, D(2020, 9, 21))
     assert case.deadline == D(2021, 3, 21)
 
 
 def test_side_inflow_term_capped_by_21_months_from_original_lodging():
     case = Case()
     case.lodge(D(2020, 1, 10), track=1)
-    case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 9, 21),
-        reason="transfer_expired",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    enters_national_procedure(case, D(2020, 9, 21))
     assert case.extend(D(2021, 1, 5), 9) is None
     assert case.deadline == D(2021, 10, 10)  # not 21 Dec 2021
 
@@ -355,12 +352,7 @@ def test_side_inflow_term_capped_by_21_months_from_original_lodging():
 def test_extension_when_already_at_the_absolute_maximum_is_rejected():
     case = Case()
     case.lodge(D(2020, 1, 10), track=1)
-    case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 9, 21),
-        reason="transfer_expired",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    enters_national_procedure(case, D(2020, 9, 21))
     case.extend(D(2021, 1, 5), 9)
     rejection = case.extend(D(2021, 9, 1), 3, ground="exceptional")
     assert rejection is not None and rejection.reason == "beyond_absolute_maximum"
@@ -368,12 +360,7 @@ def test_extension_when_already_at_the_absolute_maximum_is_rejected():
 
 def test_national_procedure_for_a_non_dublin_case_is_rejected():
     case = lodged(D(2020, 1, 10))
-    rejection = case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 5, 1),
-        reason="claim_rejected",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    rejection = enters_national_procedure(case, D(2020, 5, 1), reason="claim_rejected")
     assert rejection is not None and rejection.reason == "not_dublin"
 
 
@@ -381,12 +368,7 @@ def test_side_inflow_sets_aside_a_not_considered_dublin_decision():
     case = Case()
     case.lodge(D(2020, 1, 10), track=1)
     case.decide(D(2020, 4, 1), outcome="not_considered_dublin")
-    case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 9, 21),
-        reason="transfer_expired",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    enters_national_procedure(case, D(2020, 9, 21))
     assert case.term is not None and case.term.decision is None
     assert case.deadline == D(2021, 3, 21)
 
@@ -563,12 +545,7 @@ def test_other_late_decisions():
     decided 1 Apr 2021, and a family member's case, are late for another cause."""
     case = Case()
     case.lodge(D(2020, 1, 10), track=1)
-    case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 9, 21),
-        reason="transfer_expired",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    enters_national_procedure(case, D(2020, 9, 21))
     case.decide(D(2021, 4, 1))
     family = lodged(D(2021, 2, 1))
     family.fact(f.CaseLinked, D(2021, 2, 2), parent="case-0", relation="family_member")
