@@ -63,6 +63,7 @@ from caseflow.domain.rules import (
 # Far enough to see every penalty through to its cap, near enough that +14 days stays a valid date.
 _HORIZON = date(9000, 1, 1)
 _SIDE_INFLOW_REASONS = frozenset(get_args(NationalProcedureReason))
+_DEFAULT_POLICY = Policy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,19 +287,27 @@ def valid_course(
     return tuple(extensions), tuple(suspensions)
 
 
+def valid_extensions(state: TermState, policy: Policy) -> tuple[Extension, ...]:
+    """The extensions that count (`valid_course`)."""
+    return valid_course(state, policy)[0]
+
+
 def extension_months(state: TermState, policy: Policy) -> int:
     """Months added by the extensions that count (Vw 2000 art. 42(4)-(5), 43)."""
-    return sum(e.months for e in valid_course(state, policy)[0])
+    return sum(e.months for e in valid_extensions(state, policy))
 
 
 def open_suspension(state: TermState) -> Suspension | None:
     return next((s for s in state.suspensions if s.resumed_on is None), None)
 
 
-def suspended_days(state: TermState, policy: Policy, as_of: date | None = None) -> int:
-    """Days the term stood still: R - S per suspension that counts (Awb 4:15); an open
-    suspension counts up to `as_of`, or not at all without one."""
-    return _suspended(valid_course(state, policy)[1], as_of)
+def suspended_days(
+    state: TermState, as_of: date | None = None, policy: Policy | None = None
+) -> int:
+    """Days the term stood still: R - S per suspension that counts (Awb 4:15, `valid_course`
+    under `policy`, the default conventions if none is given); an open suspension counts up to
+    `as_of`, or not at all without one."""
+    return _suspended(valid_course(state, policy or _DEFAULT_POLICY)[1], as_of)
 
 
 def deadline_of(state: TermState, policy: Policy, as_of: date | None = None) -> date | None:
