@@ -136,14 +136,15 @@ def prometheus(
 
 
 @contextlib.contextmanager
-def alertmanager(tmp: Path) -> Iterator[str]:
-    """Alertmanager with the deployed configuration; yields its base URL."""
+def alertmanager(tmp: Path, config: Path = ALERTMANAGER_CONFIG) -> Iterator[str]:
+    """Alertmanager with the deployed configuration (or one derived from it); yields its base
+    URL."""
     folder = tmp / "alertmanager"
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [
         binary(*ALERTMANAGER_BINARIES) or "alertmanager",
-        f"--config.file={ALERTMANAGER_CONFIG}",
+        f"--config.file={config}",
         f"--storage.path={folder / 'data'}",
         f"--web.listen-address=127.0.0.1:{port}",
         "--cluster.listen-address=",  # a single instance: no gossip port to collide on
