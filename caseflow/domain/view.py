@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Literal
 
 from caseflow.domain.calendar import days_between
 from caseflow.domain.derived import JSONValue
@@ -23,7 +24,6 @@ from caseflow.domain.term import (
     court_penalty,
     deadline_of,
     extension_months,
-    is_dublin,
     is_late,
     statutory_penalty,
     suspended_days,
@@ -40,13 +40,30 @@ def cohort(lodged_on: date, policy: Policy) -> str:
     return "taskforce" if lodged_on < policy.taskforce_cutoff else "regular"
 
 
-def case_status(term: TermState | None, dublin: DublinState | None, policy: Policy) -> str:
-    """open | dublin | decided | withdrawn."""
-    if term is not None and term.decision is not None:
-        return "withdrawn" if term.decision.outcome == "withdrawn" else "decided"
-    if term is not None and is_dublin(term):
+CaseStatus = Literal["open", "dublin", "decided", "withdrawn"]
+
+
+def status_of(outcome: str | None, *, term_waits: bool, dublin_open: bool) -> CaseStatus:
+    """The status of a case from its parts: decided (withdrawn, for a withdrawal) once a
+    decision is issued; dublin while the national term waits for the Dublin procedure
+    (Vw 2000 art. 42(6)) or the Dublin service still runs one; open otherwise.
+
+    ``term_waits``: a term state exists and no term has started; ``dublin_open``: the Dublin
+    part is in a running stage. The deadline service knows the first, `caseflow case show`
+    joins the second from the Dublin service."""
+    if outcome is not None:
+        return "withdrawn" if outcome == "withdrawn" else "decided"
+    if term_waits or dublin_open:
         return "dublin"
     return "open"
+
+
+def case_status(term: TermState | None, dublin: DublinState | None, policy: Policy) -> CaseStatus:
+    """open | dublin | decided | withdrawn, from the term state (:func:`status_of`). A running
+    Dublin procedure always keeps the term waiting, so the term state alone decides it."""
+    outcome = term.decision.outcome if term is not None and term.decision is not None else None
+    waits = term is not None and term_start(term) is None
+    return status_of(outcome, term_waits=waits, dublin_open=False)
 
 
 def _term_view(term: TermState, as_of: date, policy: Policy) -> dict[str, JSONValue]:

@@ -35,13 +35,13 @@ from urllib.parse import urlsplit
 import aiohttp
 import asyncpg
 
-from caseflow.demo import drive, months_of, scenario_file
-from caseflow.pipeline.offline import replay
-from caseflow.runtime import infra
+from caseflow.ops import infra
+from caseflow.ops.clock import advance
+from caseflow.ops.demo import drive, months_of, scenario_file
+from caseflow.ops.replay import replay
+from caseflow.ops.supervisor import pipeline_groups
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings, load_settings
-from caseflow.runtime.supervisor import pipeline_groups
-from caseflow.runtime.ticker import advance
 from caseflow.runtime.ticks import wait_until_processed
 from tests.integration.pipeline_harness import Pipeline, free_port
 
@@ -77,7 +77,7 @@ class Worker:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "caseflow.cli", "run", self.service],
+                [sys.executable, "-m", "caseflow.ops.cli", "run", self.service],
                 env={**self.env, PORT_ENV[self.service]: str(self.port)},
                 cwd=ROOT,
                 stdout=out,

@@ -16,8 +16,8 @@ import asyncpg
 import pytest
 
 from caseflow.domain import Policy
+from caseflow.ops.replay import replay
 from caseflow.pipeline.figures import LETTER, letter_figures
-from caseflow.pipeline.offline import replay
 from caseflow.runtime.settings import load_settings
 from tests.integration.pipeline_harness import free_port
 
@@ -29,7 +29,7 @@ def _run_demo(home: Path, env: dict[str, str], scale: float, timeout: float) -> 
         [
             sys.executable,
             "-m",
-            "caseflow.cli",
+            "caseflow.ops.cli",
             "--home",
             str(home),
             "demo",
@@ -62,7 +62,7 @@ def _environment(database: str) -> dict[str, str]:
 
 def _teardown(home: Path, env: dict[str, str], database: str) -> None:
     subprocess.run(
-        [sys.executable, "-m", "caseflow.cli", "--home", str(home), "infra", "down"],
+        [sys.executable, "-m", "caseflow.ops.cli", "--home", str(home), "infra", "down"],
         env=env,
         capture_output=True,
         timeout=60,

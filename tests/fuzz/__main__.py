@@ -21,7 +21,7 @@ from pathlib import Path
 import asyncpg
 
 from caseflow.events import Decoded, Reason, Rejection, decode
-from caseflow.runtime import infra
+from caseflow.ops import infra
 from caseflow.runtime.settings import load_settings
 from services.intake.app import Worker
 from tests.fuzz.http import fuzz_http, specials

@@ -21,19 +21,19 @@ from caseflow.domain import case_view
 from caseflow.events import decode
 from caseflow.events.codec import Decoded
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, DUBLIN_EVENTS
+from caseflow.ops import infra
+from caseflow.ops.clock import noon
+from caseflow.ops.publish import publish_kafka
 from caseflow.pipeline.service import FoldService
 from caseflow.pipeline.store import FoldStore
-from caseflow.runtime import infra
 from caseflow.runtime.db import create_pool
 from caseflow.runtime.kafka import Publisher
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings, load_settings
-from caseflow.runtime.ticker import noon
 from caseflow.runtime.ticks import publish_tick, wait_until_processed
 from services.deadline.app import SPEC as DEADLINE
 from services.dublin.app import SPEC as DUBLIN
 from services.intake.app import Worker as IntakeWorker
-from services.intake.client import publish_kafka
 from services.metrics.app import GROUP as METRICS_GROUP
 from services.metrics.app import TOPICS as METRICS_TOPICS
 from services.metrics.app import MetricsService

@@ -15,12 +15,12 @@ from typing import Any
 
 import aiohttp
 import pytest
+from caseflow.ops.api_client import merge
 
 from caseflow.domain import Policy, case_view
 from caseflow.domain.view import worklist_entry
-from caseflow.pipeline.offline import Replay, replay
+from caseflow.ops.replay import Replay, replay
 from caseflow.pipeline.store import FoldStore
-from services.deadline.client import merge
 from tests.integration.pipeline_harness import Pipeline, pipeline
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -183,7 +183,7 @@ def _cli(live: Pipeline, *args: str) -> str:
         "CASEFLOW_OPERATOR_TOKEN": TOKEN,
     }
     done = subprocess.run(
-        [sys.executable, "-m", "caseflow.cli", *args],
+        [sys.executable, "-m", "caseflow.ops.cli", *args],
         env=env,
         capture_output=True,
         text=True,

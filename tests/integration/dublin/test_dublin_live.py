@@ -18,7 +18,7 @@ import pytest
 
 from caseflow.domain import Policy
 from caseflow.domain.derived import SideInflow
-from caseflow.pipeline.offline import Replay, replay
+from caseflow.ops.replay import Replay, replay
 from tests.integration.pipeline_harness import Pipeline, pipeline
 from tests.unit.dublin.streams import STREAMS
 
@@ -119,7 +119,7 @@ async def check_api(live: Pipeline, expected: Replay) -> None:
     assert (await get(live, "/v1/cases/not%20a%20case"))[0] == 400
 
     url = f"http://127.0.0.1:{live.services['dublin'].port}"
-    cli = [sys.executable, "-m", "caseflow.cli", "dublin", "expiring", "--url", url]
+    cli = [sys.executable, "-m", "caseflow.ops.cli", "dublin", "expiring", "--url", url]
     env = {**os.environ, "CASEFLOW_OPERATOR_TOKEN": TOKEN}
 
     def call(*args: str, **env_: str) -> subprocess.CompletedProcess[str]:

@@ -7,10 +7,10 @@ from unittest.mock import Mock
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
+from caseflow.ops.api_client import contract, merge
 
 from caseflow.runtime.operator import authorised
 from services.deadline.api import BadQuery, worklist_query
-from services.deadline.client import contract, merge
 
 
 def request(peer: str, headers: dict[str, str] | None = None) -> Any:

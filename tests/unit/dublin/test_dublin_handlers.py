@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from prometheus_client import CollectorRegistry, generate_latest
 
 from caseflow.domain import Policy
-from caseflow.pipeline.offline import replay
+from caseflow.ops.replay import replay
 from services.dublin.handlers import (
     Figures,
     OpenClaim,

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from caseflow import report
 from caseflow.domain import Policy
+from caseflow.ops import report
+from caseflow.ops.replay import Replay, replay
 from caseflow.pipeline.figures import letter_figures, monthly_series
-from caseflow.pipeline.offline import Replay, replay
 from scenarios.letter_2020 import generate, write
 
 SCALE = 0.03

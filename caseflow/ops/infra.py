@@ -1,7 +1,9 @@
-"""The embedded infrastructure behind `caseflow infra up|down|status`: broker and PostgreSQL.
+"""The embedded infrastructure behind `caseflow infra up|down|status`: broker and PostgreSQL,
+for development, tests and the demo (the deployment has its own, docker-compose.yml).
 
 What `up` started is recorded in ``<home>/infra.json`` so that `down` stops exactly that, and a
-second `up` finds it running and does nothing.
+second `up` finds it running and does nothing; :func:`resolved` gives a worker's settings the
+endpoints recorded there.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from caseflow.events.topics import TOPICS
+from caseflow.ops.registry import schemas
 from caseflow.runtime.db import migrate_all
 from caseflow.runtime.settings import Settings
 
@@ -274,6 +277,13 @@ def endpoints(settings: Settings) -> tuple[str, str]:
     return bootstrap, dsn
 
 
+def resolved(settings: Settings) -> Settings:
+    """The settings with the broker and database of :func:`endpoints` filled in, for a worker
+    (which reads its endpoints from the settings only)."""
+    bootstrap, dsn = endpoints(settings)
+    return settings.model_copy(update={"broker_url": bootstrap, "database_url": dsn})
+
+
 # --- up / down / status -----------------------------------------------------------------------
 
 
@@ -299,7 +309,7 @@ async def up(settings: Settings) -> InfraState:
     await resolve_postgres(settings, state)
     state.save(settings.home)
     assert state.postgres_dsn is not None
-    await migrate_all(state.postgres_dsn)
+    await migrate_all(state.postgres_dsn, schemas())
     return state
 
 

@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
+from caseflow.ops import api_client
 from caseflow.pipeline.figures import month_end
+from caseflow.runtime.operator import operator_token
 from caseflow.runtime.settings import Settings
 
 COLUMNS = (
@@ -32,24 +32,19 @@ GOAL_MONTH = "2021-06"
 
 async def live_series(settings: Settings, until: date) -> list[dict[str, Any]]:
     base = f"http://{settings.http_host}"
-    query = f"/v1/figures/monthly?until={until.isoformat()}"
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{base}:{settings.deadline_port}{query}") as r:
-            r.raise_for_status()
-            rows: list[dict[str, Any]] = await r.json()
-        async with http.get(f"{base}:{settings.dublin_port}{query}") as r:
-            r.raise_for_status()
-            inflow = {row["month"]: row["side_inflow"] for row in await r.json()}
-    for row in rows:
-        row["side_inflow"] = inflow.get(row["month"], 0)
-    return rows
+    return await api_client.monthly(
+        f"{base}:{settings.deadline_port}",
+        f"{base}:{settings.dublin_port}",
+        operator_token(settings),
+        until,
+    )
 
 
 def replay_series(events: Path, until: date, settings: Settings) -> list[dict[str, Any]]:
     from datetime import UTC, datetime
 
+    from caseflow.ops.replay import AdmissionSettings, replay
     from caseflow.pipeline.figures import monthly_series
-    from caseflow.pipeline.offline import AdmissionSettings, replay
     from caseflow.runtime.policy import policy_from
 
     policy = policy_from(settings)
