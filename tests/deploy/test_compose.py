@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from caseflow.ops.supervisor import SERVICES
+from caseflow.ops.registry import SERVICES
 from caseflow.runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ import yaml
 from aiokafka import AIOKafkaConsumer
 
 from caseflow.events.topics import TOPICS
-from caseflow.ops.supervisor import SERVICES
+from caseflow.ops.registry import SERVICES
 from caseflow.runtime.faust_app import create_app
 from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options
 from caseflow.runtime.settings import Settings
