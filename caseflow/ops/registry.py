@@ -16,6 +16,7 @@ from typing import Any
 
 import services
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, DUBLIN_EVENTS, INTAKE_REJECTED
+from caseflow.runtime.host import Host, Place, ServiceSpec
 from caseflow.runtime.settings import Settings
 
 SERVICE_PACKAGES = Path(services.__file__).resolve().parent
@@ -29,7 +30,8 @@ def _default(field: str) -> Any:
 @dataclass(frozen=True, slots=True)
 class Service:
     name: str
-    #: The module `caseflow run <name>` runs.
+    #: The module `caseflow run <name>` runs: its ``SPEC`` on the service host, or, for a
+    #: process that consumes nothing (the clock), its ``main(settings)``.
     module: str
     #: The settings field of its HTTP port; None for a process without one (the clock).
     port: str | None = None
@@ -145,3 +147,40 @@ def schemas() -> dict[str, Path]:
 def http_services() -> dict[str, Service]:
     """The services that answer HTTP (each serves ``/healthz``)."""
     return {name: s for name, s in SERVICES.items() if s.port is not None}
+
+
+def place(name: str, settings: Settings, *, schema: str | None = None) -> Place:
+    """Where service ``name`` runs and what it consumes, as configured (``schema``: another
+    schema than its own, for a test that wants its counts to start at zero)."""
+    service = SERVICES[name]
+    consumer, port = service.consumer(settings), service.http_port(settings)
+    if consumer is None or port is None:
+        raise ValueError(f"{name} does not run on the service host")
+    group, topics = consumer
+    return Place(name, group, topics, port, schema or name, service.migrations)
+
+
+def spec_of(name: str) -> ServiceSpec:
+    spec: ServiceSpec = importlib.import_module(SERVICES[name].module).SPEC
+    return spec
+
+
+def host(
+    name: str,
+    settings: Settings,
+    *,
+    bootstrap: str,
+    dsn: str,
+    session_timeout_ms: int = 10000,
+    spec: ServiceSpec | None = None,
+    schema: str | None = None,
+) -> Host:
+    """One worker of service ``name`` on the service host (not started yet)."""
+    return Host(
+        spec or spec_of(name),
+        settings,
+        place(name, settings, schema=schema),
+        bootstrap=bootstrap,
+        dsn=dsn,
+        session_timeout_ms=session_timeout_ms,
+    )

@@ -14,19 +14,25 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from caseflow.ops.registry import SERVICES
+from caseflow.ops.registry import SERVICES, host
 from caseflow.runtime.settings import Settings
+from caseflow.runtime.worker import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PARTNERS = ROOT / "deploy" / "partners.dev.toml"
 
 
 def run_service(name: str, settings: Settings) -> None:
-    """One worker of one service in the foreground (its own signal handling)."""
-    module = importlib.import_module(SERVICES[name].module)
-    module.main(settings)
+    """One worker of one service in the foreground until SIGTERM or SIGINT; ``settings`` name
+    the broker and the database (`caseflow run` fills them in from `caseflow infra up`)."""
+    service = SERVICES[name]
+    if service.group is None:
+        importlib.import_module(service.module).main(settings)
+        return
+    asyncio.run(serve(partial(host, name, settings), settings))
 
 
 def up(settings: Settings, *, clock: str, echo: Callable[[str], None] = print) -> int:

@@ -18,7 +18,7 @@ from services.deadline import store
 from services.deadline.handlers import case_document, worklist_item
 
 if TYPE_CHECKING:
-    from caseflow.pipeline.service import FoldService
+    from caseflow.pipeline.spec import RunningFold
 
 COHORTS = ("taskforce", "regular")
 MAX_WITHIN_DAYS = 3660
@@ -60,7 +60,7 @@ def worklist_query(query: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def routes(service: FoldService) -> list[web.RouteDef]:
+def routes(service: RunningFold) -> list[web.RouteDef]:
     token = operator_token(service.settings)
 
     def guarded(handler: Handler) -> Handler:
@@ -119,7 +119,7 @@ def routes(service: FoldService) -> list[web.RouteDef]:
 
 
 async def collect(
-    service: FoldService, *, within_days: int, cohort: str | None, track: int | None, limit: int
+    service: RunningFold, *, within_days: int, cohort: str | None, track: int | None, limit: int
 ) -> list[dict[str, Any]]:
     """Page through candidates in stored-deadline order. The stored deadline never exceeds the
     real one, so once the next candidate's stored deadline is past the last kept real deadline

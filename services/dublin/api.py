@@ -24,10 +24,10 @@ from services.dublin.handlers import (
 from services.dublin.store import DublinReader
 
 if TYPE_CHECKING:
-    from caseflow.pipeline.service import FoldService
+    from caseflow.pipeline.spec import RunningFold
 
 
-def routes(service: FoldService) -> list[web.RouteDef]:
+def routes(service: RunningFold) -> list[web.RouteDef]:
     assert service.pool is not None and service.store is not None
     store, policy = service.store, service.policy
     reader = DublinReader(service.pool, service.schema)

@@ -38,8 +38,8 @@ import asyncpg
 from caseflow.ops import infra
 from caseflow.ops.clock import advance
 from caseflow.ops.demo import drive, months_of, scenario_file
+from caseflow.ops.registry import pipeline_groups
 from caseflow.ops.replay import replay
-from caseflow.ops.supervisor import pipeline_groups
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings, load_settings
 from caseflow.runtime.ticks import wait_until_processed
@@ -288,7 +288,9 @@ class Chaos:
             restarted_at = time.monotonic()
             await asyncio.to_thread(restart_postgres, state, POSTGRES_DOWN_S)
             print("chaos: PostgreSQL restarted", flush=True)
-            await wait_until_processed(state.broker_address, pipeline_groups(), timeout=300)
+            await wait_until_processed(
+                state.broker_address, pipeline_groups(self.settings()), timeout=300
+            )
             self.figures.postgres_restarts.append(time.monotonic() - restarted_at)
 
     async def _kill_one(
@@ -315,7 +317,9 @@ class Chaos:
         await victim.healthy(http)
         # Recovered: the restarted worker answers and the pipeline has caught up with
         # everything published so far (its group took the partitions back and committed).
-        await wait_until_processed(state.broker_address, pipeline_groups(), timeout=300)
+        await wait_until_processed(
+            state.broker_address, pipeline_groups(self.settings()), timeout=300
+        )
         self.figures.recoveries.append(time.monotonic() - killed_at)
         if self.figures.kills % 10 == 0:
             print(f"chaos: {self.figures.kills} kills so far", flush=True)

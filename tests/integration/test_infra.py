@@ -17,9 +17,8 @@ from caseflow.events import decode, encode, headers, key_for
 from caseflow.events.codec import Decoded
 from caseflow.events.envelope import Envelope
 from caseflow.events.topics import TOPICS
-from caseflow.ops import infra
+from caseflow.ops import infra, registry
 from caseflow.ops.infra import pid_alive
-from caseflow.ops import registry
 from caseflow.runtime.db import migrate
 from caseflow.runtime.settings import load_settings
 

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import asyncpg
 import pytest
 
+from caseflow.ops.registry import schemas
 from caseflow.runtime.db import create_pool, migrate
-from services.metrics.app import MIGRATIONS
 from services.metrics.figures import figures
 from services.metrics.handlers import on_batch
 from services.metrics.store import SCHEMA, Projection
@@ -26,7 +26,7 @@ async def projection(dsn: str) -> AsyncIterator[Projection]:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        await migrate(conn, SCHEMA, MIGRATIONS)
+        await migrate(conn, SCHEMA, schemas()["metrics"])
     finally:
         await conn.close()
     pool = await create_pool(dsn)

@@ -15,10 +15,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from caseflow.ops.api_client import merge
 
 from caseflow.domain import Policy, case_view
 from caseflow.domain.view import worklist_entry
+from caseflow.ops.api_client import merge
 from caseflow.ops.replay import Replay, replay
 from caseflow.pipeline.store import FoldStore
 from tests.integration.pipeline_harness import Pipeline, pipeline
@@ -52,7 +52,7 @@ def expected_worklist(run: Replay, within: int, **filters: Any) -> list[tuple[st
 
 async def dublin_part(live: Pipeline, case_id: str, as_of: date) -> dict[str, Any] | None:
     """What the Dublin service's API serves for a case: its part of the case object."""
-    store: FoldStore = live.services["dublin"].store
+    store: FoldStore = live.services["dublin"].service.store
     row = await store.case(case_id)
     if row is None or row.state is None:
         return None

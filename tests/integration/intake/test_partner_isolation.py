@@ -120,9 +120,11 @@ async def test_no_route_shows_one_partners_events_to_another(intake: Running) ->
         assert routes == [
             ("GET", "/healthz"),
             ("GET", "/metrics"),
+            ("GET", "/readyz"),
             ("GET", "/v1/accounting"),
             ("HEAD", "/healthz"),
             ("HEAD", "/metrics"),
+            ("HEAD", "/readyz"),
             ("HEAD", "/v1/accounting"),
             ("POST", "/v1/events"),
         ]

@@ -7,8 +7,8 @@ from unittest.mock import Mock
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
-from caseflow.ops.api_client import contract, merge
 
+from caseflow.ops.api_client import contract, merge
 from caseflow.runtime.operator import authorised
 from services.deadline.api import BadQuery, worklist_query
 
