@@ -1,4 +1,5 @@
-"""The per-case object of the replay JSON contract (issue 3), and a worklist entry, as of a date."""
+"""The per-case object of the replay JSON contract and its case status, and a worklist entry,
+as of a date."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from caseflow.domain.dublin import (
     transfer_term,
 )
 from caseflow.domain.rules import Policy
+from caseflow.domain.taskforce import cohort
 from caseflow.domain.term import (
     Decision,
     TermState,
@@ -33,11 +35,6 @@ from caseflow.domain.term import (
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
-
-
-def cohort(lodged_on: date, policy: Policy) -> str:
-    """Taskforce if lodged before the cut-off (2020 letter: before 1 Apr 2020), else regular."""
-    return "taskforce" if lodged_on < policy.taskforce_cutoff else "regular"
 
 
 CaseStatus = Literal["open", "dublin", "decided", "withdrawn"]
@@ -115,7 +112,7 @@ def case_view(
             "on_time": not is_late(term, as_of, policy),
         }
     return {
-        "cohort": cohort(lodged_on, policy) if lodged_on is not None else None,
+        "cohort": cohort(lodged_on, policy.taskforce_cutoff) if lodged_on is not None else None,
         "status": case_status(term, dublin, policy),
         "track": term.track if term is not None else (dublin.track if dublin else None),
         "lodged_on": _iso(lodged_on),

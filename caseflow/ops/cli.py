@@ -390,7 +390,7 @@ def demo(ctx: click.Context, seed: int, scale: float, headless: bool, as_json: b
 
     from caseflow.ops import demo as demo_mod
     from caseflow.ops import supervisor
-    from caseflow.pipeline.figures import LETTER
+    from scenarios.letter_2020 import LETTER
 
     # Its own database, so that a demo never touches the data of a `caseflow up`.
     settings = _settings(ctx).model_copy(update={"clock": "simulated"})
@@ -456,8 +456,8 @@ def demo(ctx: click.Context, seed: int, scale: float, headless: bool, as_json: b
 @click.pass_context
 def report(ctx: click.Context, month: str, out: Path, events: Path | None) -> None:
     """The monthly figures as Markdown + HTML with PNG charts and a CSV."""
+    from caseflow.domain.stock import month_end
     from caseflow.ops import report as report_mod
-    from caseflow.pipeline.figures import month_end
 
     try:
         until = month_end(month)

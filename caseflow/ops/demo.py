@@ -18,14 +18,15 @@ from typing import Any
 
 import aiohttp
 
+from caseflow.domain.stock import month_end
 from caseflow.ops import api_client, infra, supervisor
 from caseflow.ops.clock import advance
 from caseflow.ops.infra import endpoints
 from caseflow.ops.registry import http_services
-from caseflow.pipeline.figures import LETTER, month_end
 from caseflow.runtime.kafka import Outgoing, Publisher, client_options
 from caseflow.runtime.operator import operator_token
 from caseflow.runtime.settings import Settings
+from scenarios.letter_2020 import live_answers, query
 from scenarios.letter_2020 import write as write_scenario
 
 
@@ -87,14 +88,13 @@ async def wait_healthy(settings: Settings, names: list[str], timeout: float = 12
 async def live_figures(settings: Settings) -> dict[str, Any]:
     """The letter's figures as the deadline and Dublin services compute them from live state."""
     base = f"http://{settings.http_host}"
-    term, dublin = await api_client.figures(
+    stock, dublin = await api_client.figures(
         f"{base}:{settings.deadline_port}",
         f"{base}:{settings.dublin_port}",
         operator_token(settings),
-        {},
+        query(),
     )
-    figures = {**term, **dublin}
-    return {key: figures[key] for key in LETTER}
+    return live_answers(stock, dublin)
 
 
 async def drive(

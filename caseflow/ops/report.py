@@ -14,8 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from caseflow.domain.stock import month_end, month_ends, monthly_series
 from caseflow.ops import api_client
-from caseflow.pipeline.figures import month_end
 from caseflow.runtime.operator import operator_token
 from caseflow.runtime.settings import Settings
 
@@ -44,7 +44,6 @@ def replay_series(events: Path, until: date, settings: Settings) -> list[dict[st
     from datetime import UTC, datetime
 
     from caseflow.ops.replay import AdmissionSettings, replay
-    from caseflow.pipeline.figures import monthly_series
     from caseflow.runtime.policy import policy_from
 
     policy = policy_from(settings)
@@ -214,8 +213,6 @@ def _html(rows: list[dict[str, Any]], month: str, path: Path) -> Path:
 
 
 def _month_range(first: str, last: str) -> list[str]:
-    from caseflow.pipeline.figures import month_ends
-
     return [d.strftime("%Y-%m") for d in month_ends(month_end(first), month_end(last))]
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
+from caseflow.domain.taskforce import cohort as domain_cohort
 from caseflow.events import (
     PARTNER_TYPES,
     SERVICE_TYPES,
@@ -33,8 +34,6 @@ OPENING_TYPES = frozenset({REGISTRATION, LODGING})
 #: Every partner that may send anything: the bounded set of ``partner`` label values.
 PARTNERS: frozenset[str] = frozenset(s for row in PARTNER_TYPES.values() for s in row.sources)
 UNKNOWN_PARTNER = "unknown"
-
-TASKFORCE, REGULAR = "taskforce", "regular"
 
 
 class Check(StrEnum):
@@ -286,11 +285,6 @@ def internal_error(origin: Origin, partner: str | None, exc: BaseException) -> R
     )
 
 
-def cohort_of(lodged_on: date, settings: Settings) -> str:
-    """Taskforce: lodged before the cut-off (2020-04-01), the 2020 backlog; else regular."""
-    return TASKFORCE if lodged_on < settings.cohort_cutoff else REGULAR
-
-
 def _updated(case: CaseState | None, envelope: Envelope, settings: Settings) -> CaseState:
     """The case after this event. The first lodging (of any kind) fixes lodged_on and cohort."""
     if case is None:
@@ -303,7 +297,7 @@ def _updated(case: CaseState | None, envelope: Envelope, settings: Settings) -> 
     if envelope.type == LODGING:
         if lodged_on is None:
             lodged_on = envelope.legal_date
-            cohort = cohort_of(lodged_on, settings)
+            cohort = domain_cohort(lodged_on, settings.cohort_cutoff)
         if isinstance(data.get("track"), int):
             track = data["track"]
     elif envelope.type == TRACK_ASSIGNED:

@@ -83,8 +83,9 @@ class Projected:
         """Every business figure as of the pipeline day, from one snapshot of the projection."""
         started = time.perf_counter()
         today = legal_today(pipeline_clock(await self.projection.clock())[0])
-        aggregates = await self.projection.aggregates(today)
-        computed = figures(aggregates, self.host.settings.cohort_cutoff, datetime.now(UTC))
+        cutoff = self.host.policy.taskforce_cutoff
+        aggregates = await self.projection.aggregates(today, cutoff)
+        computed = figures(aggregates, cutoff, datetime.now(UTC))
         self.compute_seconds.set(time.perf_counter() - started)
         return prometheus_families(computed)
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from caseflow.domain.penalty import amount_for_days
+from caseflow.domain.penalty import accrue
+from caseflow.domain.taskforce import assigned_to_taskforce
 from caseflow.events.envelope import LEGAL_TZ, legal_date_of
 from caseflow.runtime.ticks import CLOCK_STAGE as SOURCE_STAGE
 
@@ -52,34 +53,25 @@ class PenaltyRow:
     final_eur: int | None
 
 
-def accrued_until(p: PenaltyRow, until: date) -> int:
-    """Penalty for every day of default from the first penalty day up to and including
-    ``until`` (Awb 4:17(1)-(2): tiers and cap applied by the legal core's arithmetic)."""
-    days = (until - p.first_day).days + 1 if until >= p.first_day else 0
-    return amount_for_days(days, p.rates, p.tier_days, p.cap_eur)
+def penalty_figures(rows: Iterable[PenaltyRow], kind: str, today: date) -> tuple[int, int, int]:
+    """(accrued, exposure, running) in euros/cases as of ``today``, by the legal core's accrual
+    (caseflow.domain.penalty.accrue: tiers, cap, the decision day no day of default).
 
-
-def penalty_figures(rows: Iterable[PenaltyRow], today: date) -> tuple[int, int, int]:
-    """(accrued, exposure, running) in euros/cases as of ``today``.
-
-    Accrued: a decided case's final amount from decision.late, else the days of default up to
-    today (or the day before the decision). Exposure: what the open cases would cost if each
-    were decided today, i.e. accrued up to yesterday (the decision day is not a day of default).
+    Accrued: a decided case's final amount from decision.late, else what accrued up to today
+    (or up to the decision). Exposure: what the open cases would cost if each were decided
+    today. Running: open cases whose penalty has started and not reached its cap.
     """
     accrued = exposure = running = 0
     for p in rows:
+        terms = (kind, p.first_day, p.rates, p.tier_days, p.cap_eur)
         if p.decided_on is not None:
-            accrued += (
-                p.final_eur
-                if p.final_eur is not None
-                else accrued_until(p, p.decided_on - timedelta(days=1))
-            )
+            decided = accrue(*terms, p.decided_on, p.decided_on).accrued_eur
+            accrued += p.final_eur if p.final_eur is not None else decided
             continue
-        accrued += accrued_until(p, today)
-        owed = accrued_until(p, today - timedelta(days=1))
-        exposure += owed
-        if p.first_day <= today and accrued_until(p, today) < p.cap_eur:
-            running += 1
+        now = accrue(*terms, today, None)
+        accrued += now.accrued_eur
+        exposure += accrue(*terms, today, today).accrued_eur
+        running += p.first_day <= today and now.accrued_eur < p.cap_eur
     return accrued, exposure, running
 
 
@@ -94,6 +86,20 @@ def forecast(stock: int, decisions_in_window: int, today: date) -> tuple[date | 
         return None, math.inf
     days = math.ceil(stock * FORECAST_WINDOW_DAYS / decisions_in_window)
     return today + timedelta(days=days), float(days)
+
+
+def taskforce(
+    backlog: Iterable[tuple[date, date | None, date | None, bool, int]], cutoff: date
+) -> tuple[int, int, int]:
+    """(assigned, decided, decided in the forecast window) of the Taskforce, by the domain's one
+    predicate (caseflow.domain.taskforce.assigned_to_taskforce)."""
+    assigned = decided = recent = 0
+    for lodged_on, term_start, decided_on, in_window, n in backlog:
+        if assigned_to_taskforce(lodged_on, term_start, decided_on, cutoff):
+            assigned += n
+            decided += n if decided_on is not None else 0
+            recent += n if in_window else 0
+    return assigned, decided, recent
 
 
 def day_start(day: date) -> float:
@@ -137,7 +143,9 @@ class Aggregates:
     clock: list[tuple[str, datetime, str]] = field(default_factory=list)
     event_counts: list[tuple[str, str, str | None, int, int]] = field(default_factory=list)
     open_cases: list[tuple[str, str, str, int]] = field(default_factory=list)
-    taskforce: tuple[int, int] = (0, 0)
+    #: (lodged_on, term_start, decided_on, decided in the forecast window, cases) of every case
+    #: lodged before the cut-off: the inputs of the Taskforce predicate.
+    backlog: list[tuple[date, date | None, date | None, bool, int]] = field(default_factory=list)
     decisions: list[tuple[str, str, int]] = field(default_factory=list)
     breaches: list[tuple[str, int]] = field(default_factory=list)
     due: list[tuple[str, int, int]] = field(default_factory=list)
@@ -145,8 +153,6 @@ class Aggregates:
     penalties: dict[str, list[PenaltyRow]] = field(default_factory=dict)
     claims: list[tuple[str, int]] = field(default_factory=list)
     transfers_due: list[tuple[int, int]] = field(default_factory=list)
-    window_decisions: int = 0
-    taskforce_open: int = 0
     deadlines_after: list[date] = field(default_factory=list)
 
 
@@ -185,11 +191,12 @@ def figures(agg: Aggregates, cohort_cutoff: date, now: datetime | None = None) -
         ("cohort", "track", "phase"),
         [((c, t, p), n) for c, t, p, n in agg.open_cases],
     )
-    assigned, decided = agg.taskforce
+    assigned, decided, window_decisions = taskforce(agg.backlog, cohort_cutoff)
     add(
         "caseflow_taskforce_assignment_cases",
         "gauge",
-        "Taskforce assignment: cases lodged before the cohort cut-off.",
+        "Taskforce assignment: cases lodged before the cohort cut-off, in the national procedure "
+        "and undecided on it.",
         (),
         [((), assigned)],
     )
@@ -373,7 +380,7 @@ def figures(agg: Aggregates, cohort_cutoff: date, now: datetime | None = None) -
     accrued, exposure, running = {}, {}, {}
     for kind in PENALTY_KINDS:
         accrued[kind], exposure[kind], running[kind] = penalty_figures(
-            agg.penalties.get(kind, []), today
+            agg.penalties.get(kind, []), kind, today
         )
     add(
         "caseflow_penalty_accrued_euros",
@@ -403,14 +410,14 @@ def figures(agg: Aggregates, cohort_cutoff: date, now: datetime | None = None) -
         ("within_days",),
         [((str(d),), n) for d, n in agg.transfers_due],
     )
-    cleared_on, _days = forecast(agg.taskforce_open, agg.window_decisions, today)
+    cleared_on, _days = forecast(assigned - decided, window_decisions, today)
     add(
         "caseflow_forecast_taskforce_decisions_window",
         "gauge",
         f"Taskforce decisions in the {FORECAST_WINDOW_DAYS} pipeline days up to the pipeline day "
         "(the forecast's rate).",
         (),
-        [((), agg.window_decisions)],
+        [((), window_decisions)],
     )
     add(
         "caseflow_forecast_taskforce_cleared_timestamp_seconds",

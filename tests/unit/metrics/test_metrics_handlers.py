@@ -118,18 +118,18 @@ def test_a_dublin_stage_never_goes_back_except_after_a_failed_transfer() -> None
 def test_penalty_as_in_the_domain_example() -> None:
     # DOMAIN.md §2: first penalty day 17 Mar 2020; 17-30 Mar at EUR 23 = 322, then 35 a day.
     running = PenaltyRow(None, D("2020-03-17"), (23, 35, 45), 14, 1442, None)
-    accrued, exposure, cases = penalty_figures([running], D("2020-03-31"))
+    accrued, exposure, cases = penalty_figures([running], "statutory", D("2020-03-31"))
     assert (accrued, exposure, cases) == (322 + 35, 322, 1)
-    capped, _, still_running = penalty_figures([running], D("2020-05-01"))
+    capped, _, still_running = penalty_figures([running], "statutory", D("2020-05-01"))
     assert capped == 1442 and still_running == 0
 
 
 def test_a_decided_case_counts_its_final_amount_and_no_exposure() -> None:
     decided = PenaltyRow(D("2020-04-01"), D("2020-03-17"), (23, 35, 45), 14, 1442, 357)
-    assert penalty_figures([decided], D("2020-12-01")) == (357, 0, 0)
+    assert penalty_figures([decided], "statutory", D("2020-12-01")) == (357, 0, 0)
     # Before decision.late arrived: accrued up to the day before the decision.
     pending = PenaltyRow(D("2020-04-01"), D("2020-03-17"), (23, 35, 45), 14, 1442, None)
-    assert penalty_figures([pending], D("2020-12-01"))[0] == 357
+    assert penalty_figures([pending], "statutory", D("2020-12-01"))[0] == 357
 
 
 def test_forecast_at_the_recent_rate() -> None:
@@ -163,14 +163,21 @@ def test_no_recent_decisions_means_never_cleared_and_every_deadline_counts() -> 
     clock = datetime(2020, 12, 1, 11, tzinfo=UTC)
     agg = Aggregates(
         clock=[("deadline", clock, "forwarded"), ("clock", clock, "simulated")],
-        taskforce=(10, 4),
-        taskforce_open=6,
+        backlog=[
+            (D("2019-10-01"), D("2019-10-01"), None, False, 6),
+            (D("2019-10-01"), D("2019-10-01"), D("2020-06-01"), False, 4),
+            # Waiting for a Dublin transfer on the cut-off, and decided before it: not assigned.
+            (D("2019-10-01"), None, None, False, 3),
+            (D("2019-10-01"), D("2019-10-01"), D("2020-02-01"), False, 2),
+        ],
         deadlines_after=[D("2020-12-05"), D("2021-06-01")],
     )
     found = families(agg)
     assert found["caseflow_forecast_taskforce_cleared_timestamp_seconds"][()] == math.inf
     assert found["caseflow_forecast_breaches_before_cleared_cases"][()] == 2
     assert found["caseflow_pipeline_clock_simulated"][()] == 1
+    assert found["caseflow_taskforce_assignment_cases"][()] == 10
+    assert found["caseflow_taskforce_decided_cases"][()] == 4
     assert found["caseflow_taskforce_open_cases"][()] == 6
 
 
