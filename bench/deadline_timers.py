@@ -46,7 +46,7 @@ from caseflow.runtime import snapshot  # noqa: E402
 from caseflow.runtime.kafka import Publisher  # noqa: E402
 from caseflow.runtime.settings import Settings, load_settings  # noqa: E402
 from caseflow.runtime.ticks import tick_records  # noqa: E402
-from services.deadline.handlers import projection  # noqa: E402
+from services.deadline.views import projection  # noqa: E402
 
 PLACEHOLDER = "__CASE__"
 COLUMNS = (

@@ -19,8 +19,7 @@ from caseflow.domain.derived import SideInflow
 from caseflow.events.codec import DEFAULT_MAX_BYTES
 from caseflow.pipeline.timeline import DUBLIN, TERM, Progress, advance
 from caseflow.pipeline.translate import envelope_of, fact_of
-from services.intake.handlers import Accepted, Origin, Rejected, admit
-from services.intake.memory import MemoryRegister
+from services.intake.admission import Accepted, MemoryRegister, Origin, Rejected, admit
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from caseflow.runtime.operator import (
 )
 from caseflow.runtime.operator import guarded as guard
 from services.deadline import store
-from services.deadline.handlers import case_document, worklist_item
+from services.deadline.views import case_document, worklist_item
 
 if TYPE_CHECKING:
     from caseflow.pipeline.spec import RunningFold

@@ -11,8 +11,8 @@ from caseflow.events.topics import CASE_DEADLINES
 from caseflow.pipeline.spec import FoldSpec
 from caseflow.pipeline.timeline import TERM
 from services.deadline.api import routes
-from services.deadline.handlers import projection
 from services.deadline.metrics import collectors
+from services.deadline.views import projection
 
 FOLD = FoldSpec(
     name="deadline",

@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 from caseflow.domain import Policy
 from caseflow.runtime.scrape import ScrapeCollector
 from services.deadline import store
-from services.deadline.handlers import penalty_totals
+from services.deadline.views import penalty_totals
 
 if TYPE_CHECKING:
     from caseflow.pipeline.spec import RunningFold

@@ -16,13 +16,13 @@ from caseflow.domain.inflow import entered_between
 from caseflow.domain.stock import monthly_series
 from caseflow.events.envelope import CASE_ID_PATTERN, legal_date_of
 from caseflow.runtime.operator import BadDate, date_param, guarded, operator_token, problem
-from services.dublin.handlers import (
+from services.dublin.store import DublinReader
+from services.dublin.views import (
     case_document,
     expiring_document,
     forecast_until,
     parse_within_days,
 )
-from services.dublin.store import DublinReader
 
 if TYPE_CHECKING:
     from caseflow.pipeline.spec import RunningFold

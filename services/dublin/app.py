@@ -15,8 +15,8 @@ from caseflow.pipeline.spec import FoldSpec
 from caseflow.pipeline.timeline import DUBLIN
 from caseflow.runtime.ticks import CLOCK_STAGE
 from services.dublin.api import routes
-from services.dublin.handlers import projection
 from services.dublin.metrics import collectors
+from services.dublin.views import projection
 
 
 def route(event: Derived) -> str:

@@ -13,14 +13,14 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from caseflow.runtime.scrape import ScrapeCollector
-from services.dublin.handlers import (
+from services.dublin.store import DublinReader
+from services.dublin.views import (
     EXPIRING_WINDOWS,
     FAILURE_REASONS,
     OPEN_STAGES,
     SIDE_INFLOW_REASONS,
     Figures,
 )
-from services.dublin.store import DublinReader
 
 if TYPE_CHECKING:
     from caseflow.pipeline.spec import RunningFold

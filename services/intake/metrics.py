@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from services.intake.handlers import Outcome
+from services.intake.admission import Outcome
 from services.intake.ledger import Totals
 
 

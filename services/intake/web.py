@@ -18,7 +18,7 @@ from aiohttp import web
 
 from caseflow.events import Reason
 from caseflow.runtime.operator import guarded
-from services.intake.handlers import AUTHORISATION, Check, Origin, Outcome
+from services.intake.admission import AUTHORISATION, Check, Origin, Outcome
 from services.intake.ledger import Ledger
 from services.intake.partners import Partners
 from services.intake.pipeline import Intake, Item

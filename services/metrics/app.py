@@ -1,7 +1,7 @@
-"""The metrics service as the service host runs it: the projection (handlers.py, store.py) fed
-by a batch consumer of the four topics it reads, and the business figures (figures.py)
-computed from it when Prometheus scrapes, cached for a few seconds (caseflow.runtime.scrape) so
-that several scrapers do not multiply the database work.
+"""The metrics service as the service host runs it: the projection (projection.py, store.py)
+fed by a batch consumer of the four topics it reads, and the business metric families
+(families.py) computed from it when Prometheus scrapes, cached for a few seconds
+(caseflow.runtime.scrape) so that several scrapers do not multiply the database work.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from caseflow.runtime.host import Host, Parts, ServiceSpec
 from caseflow.runtime.scrape import CACHE_SECONDS, ScrapeCollector
-from services.metrics.figures import Family, figures, legal_today, pipeline_clock
-from services.metrics.handlers import on_batch
+from services.metrics.families import Family, figures, legal_today, pipeline_clock
+from services.metrics.projection import on_batch
 from services.metrics.store import Projection
 
 
@@ -85,7 +85,8 @@ class Projected:
         today = legal_today(pipeline_clock(await self.projection.clock())[0])
         cutoff = self.host.policy.taskforce_cutoff
         aggregates = await self.projection.aggregates(today, cutoff)
-        computed = figures(aggregates, cutoff, datetime.now(UTC))
+        goal = self.host.settings.taskforce_goal
+        computed = figures(aggregates, cutoff, goal, datetime.now(UTC))
         self.compute_seconds.set(time.perf_counter() - started)
         return prometheus_families(computed)
 

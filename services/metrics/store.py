@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from services.metrics.figures import (
+from services.metrics.families import (
     DUE_WITHIN_DAYS,
     FORECAST_WINDOW_DAYS,
     OPEN_STAGES,
@@ -21,7 +21,7 @@ from services.metrics.figures import (
     Aggregates,
     PenaltyRow,
 )
-from services.metrics.handlers import Row, Tick
+from services.metrics.projection import Row, Tick
 
 SCHEMA = "metrics"
 

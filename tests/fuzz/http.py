@@ -22,7 +22,7 @@ import aiohttp
 
 from caseflow.events import Reason
 from caseflow.events.partner import PARTNER_TYPES
-from services.intake.handlers import PARTNERS, Check
+from services.intake.admission import PARTNERS, Check
 from tests.fuzz.inputs import deep_json, generate, valid
 
 SINGLE = "application/cloudevents+json"

@@ -11,13 +11,14 @@ import pytest
 
 from caseflow.ops.registry import schemas
 from caseflow.runtime.db import create_pool, migrate
-from services.metrics.figures import figures
-from services.metrics.handlers import on_batch
+from services.metrics.families import figures
+from services.metrics.projection import on_batch
 from services.metrics.store import SCHEMA, Projection
 from tests.unit.metrics.records import dead_letter, event, tick
 
 pytestmark = pytest.mark.infra
 CUTOFF = date(2020, 4, 1)
+GOAL = date(2021, 7, 1)
 D = date.fromisoformat
 
 
@@ -178,7 +179,7 @@ def stream() -> list[object]:
 async def snapshot(projection: Projection) -> dict[str, list[tuple[tuple[str, ...], float]]]:
     agg = await projection.aggregates(D("2020-12-01"), CUTOFF)
     now = datetime(2021, 1, 1, tzinfo=UTC)
-    return {f.name: sorted(f.samples) for f in figures(agg, CUTOFF, now)}
+    return {f.name: sorted(f.samples) for f in figures(agg, CUTOFF, GOAL, now)}
 
 
 async def test_the_figures_of_a_small_stream(projection: Projection) -> None:

@@ -10,7 +10,7 @@ from collections import Counter
 import aiohttp
 
 from caseflow.events.partner import PARTNER_TYPES
-from services.intake.handlers import OPENING_TYPES, PARTNERS
+from services.intake.admission import OPENING_TYPES, PARTNERS
 from tests.integration.intake.conftest import TOKENS, Running, header, read_topic
 from tests.unit.events.examples import envelope
 

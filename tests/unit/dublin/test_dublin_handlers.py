@@ -11,7 +11,8 @@ from prometheus_client.core import Metric
 from caseflow.domain import Policy
 from caseflow.ops.replay import replay
 from caseflow.runtime.scrape import ScrapeCollector
-from services.dublin.handlers import (
+from services.dublin.metrics import families
+from services.dublin.views import (
     Figures,
     OpenClaim,
     case_document,
@@ -22,7 +23,6 @@ from services.dublin.handlers import (
     parse_within_days,
     projection,
 )
-from services.dublin.metrics import families
 from tests.unit.dublin.streams import STREAMS
 
 AS_OF = date(2020, 9, 2)  # a Wednesday in ISO week 2020-W36

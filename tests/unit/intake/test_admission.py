@@ -10,15 +10,15 @@ import pytest
 
 from caseflow.domain.taskforce import cohort
 from caseflow.runtime.settings import load_settings
-from services.intake.handlers import (
+from services.intake.admission import (
     Accepted,
     Duplicate,
+    MemoryRegister,
     Origin,
     Outcome,
     Rejected,
     admit,
 )
-from services.intake.memory import MemoryRegister
 from tests.unit.intake.factory import CASE, P, event, raw
 
 NOW = datetime(2020, 6, 1, 12, tzinfo=UTC)

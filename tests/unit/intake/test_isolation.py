@@ -21,7 +21,7 @@ from caseflow.runtime.clock import ControlledClock
 from caseflow.runtime.kafka import Outgoing
 from caseflow.runtime.settings import load_settings
 from services.intake import partners as partners_module
-from services.intake.handlers import PARTNERS
+from services.intake.admission import PARTNERS
 from services.intake.memory import MemoryLedger
 from services.intake.partners import Partners
 from services.intake.pipeline import Intake

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime
 
-from services.metrics.figures import (
+from services.metrics.families import (
     Aggregates,
     PenaltyRow,
     figures,
@@ -15,10 +15,11 @@ from services.metrics.figures import (
     penalty_figures,
     pipeline_clock,
 )
-from services.metrics.handlers import Observation, Tick, merge, parse
+from services.metrics.projection import Observation, Tick, merge, parse
 from tests.unit.metrics.records import dead_letter, event, tick
 
 CUTOFF = date(2020, 4, 1)
+GOAL = date(2021, 7, 1)
 D = date.fromisoformat
 
 
@@ -147,7 +148,7 @@ def test_the_goal_line_runs_from_the_assignment_to_zero() -> None:
 
 
 def families(agg: Aggregates) -> dict[str, dict[tuple[str, ...], float]]:
-    return {f.name: dict(f.samples) for f in figures(agg, CUTOFF, datetime.now(UTC))}
+    return {f.name: dict(f.samples) for f in figures(agg, CUTOFF, GOAL, datetime.now(UTC))}
 
 
 def test_known_labels_report_zero_before_anything_happened() -> None:
@@ -182,5 +183,7 @@ def test_no_recent_decisions_means_never_cleared_and_every_deadline_counts() -> 
 
 
 def test_no_family_has_a_case_label() -> None:
-    for family in figures(Aggregates(clock=[("deadline", datetime.now(UTC), "live")]), CUTOFF):
+    for family in figures(
+        Aggregates(clock=[("deadline", datetime.now(UTC), "live")]), CUTOFF, GOAL
+    ):
         assert not {"case", "case_id", "subject"} & set(family.labels), family.name

@@ -1,5 +1,5 @@
-"""The metrics service's logic: what one consumed record means for the projection, and how a
-batch is projected (once per event id). The figures computed from it are in figures.py.
+"""The metrics service's projection: what one consumed record means for it, and how a batch is
+projected (once per event id). The metric families computed from it are in families.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from caseflow.events.envelope import legal_date_of
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, INTAKE_REJECTED
 from caseflow.runtime.ticks import CLOCK_STAGE as SOURCE_STAGE
 from caseflow.runtime.ticks import TICK_HEADER, stage_of, tick_of
-from services.metrics.figures import CLOCK_STAGE
+from services.metrics.families import CLOCK_STAGE
 
 PREFIX = "nl.asylum."
 #: Dublin stages, ranked: a stage only replaces one of lower or equal rank, because claim facts

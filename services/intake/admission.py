@@ -7,6 +7,7 @@ batch pipeline (pipeline.py) and the offline replay both fold records through it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -100,7 +101,8 @@ class CaseState:
 
 
 class Register(Protocol):
-    """Known event ids and the case register; memory.py and store.py provide one each."""
+    """Known event ids and the case register: :class:`MemoryRegister` (the replay, and each
+    batch's view of the PostgreSQL ledger, store.py)."""
 
     def known(self, event_id: str) -> bool: ...
 
@@ -109,6 +111,30 @@ class Register(Protocol):
     def remember(self, event_id: str, case: CaseState) -> None:
         """The event is accepted: its id is known from now on and its case is ``case``."""
         ...
+
+
+class MemoryRegister:
+    """A :class:`Register` in two dicts.
+
+    ``changed`` collects the cases touched since creation: a ledger view uses it to know which
+    rows of the case register a batch must write.
+    """
+
+    def __init__(self, known: Iterable[str] = (), cases: Iterable[CaseState] = ()) -> None:
+        self.ids: set[str] = set(known)
+        self.cases: dict[str, CaseState] = {c.case_id: c for c in cases}
+        self.changed: dict[str, CaseState] = {}
+
+    def known(self, event_id: str) -> bool:
+        return event_id in self.ids
+
+    def case(self, case_id: str) -> CaseState | None:
+        return self.cases.get(case_id)
+
+    def remember(self, event_id: str, case: CaseState) -> None:
+        self.ids.add(event_id)
+        self.cases[case.case_id] = case
+        self.changed[case.case_id] = case
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,26 +1,25 @@
-"""The business figures of the metrics service, computed from the projection's aggregates as of
-the pipeline day: stock, deadlines, penalties (with the legal core's arithmetic), the forecast.
+"""The business metric families of the metrics service, computed from the projection's
+aggregates as of the pipeline day: stock, deadlines, penalties (with the legal core's accrual),
+the forecast. :data:`SPECS` is the table of every family — name, kind, help, labels and how its
+samples follow from the :class:`Figures` of one snapshot.
 
-Pure functions over plain values; the store reads the aggregates, the collector formats them.
+Pure functions over plain values; the store reads the aggregates, app.py serves the families.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from caseflow.domain.penalty import accrue
 from caseflow.domain.taskforce import assigned_to_taskforce
 from caseflow.events.envelope import LEGAL_TZ, legal_date_of
 from caseflow.runtime.ticks import CLOCK_STAGE as SOURCE_STAGE
 
-#: The stage of the ticks the pipeline clock is taken from (see services.metrics.handlers).
+#: The stage of the ticks the pipeline clock is taken from (see services.metrics.projection).
 CLOCK_STAGE = "deadline"
-#: The 2020 letter's goal: the Taskforce backlog cleared by mid-2021.
-TASKFORCE_GOAL = date(2021, 7, 1)
 #: The decision rate of the forecast is measured over this many days of pipeline time.
 FORECAST_WINDOW_DAYS = 28
 #: Cumulative time-to-deadline buckets, in days (0 = due today, still on time).
@@ -107,7 +106,7 @@ def day_start(day: date) -> float:
     return datetime.combine(day, time(0), tzinfo=LEGAL_TZ).timestamp()
 
 
-def goal_stock(assignment: int, today: date, start: date, goal: date = TASKFORCE_GOAL) -> float:
+def goal_stock(assignment: int, today: date, start: date, goal: date) -> float:
     """The stock that is on track for the goal: a straight line from the whole assignment on
     the cut-off day to zero on the goal day."""
     if today <= start:
@@ -159,280 +158,397 @@ class Aggregates:
 COHORTS = ("taskforce", "regular")
 PENALTY_KINDS = ("statutory", "court")
 TRANSFER_OUTCOMES = ("completed", "failed", "expired")
+SIDE_INFLOW_REASONS = ("transfer_expired", "claim_rejected", "request_deadline_missed")
+Samples = list[tuple[tuple[str, ...], float]]
 
 
-def figures(agg: Aggregates, cohort_cutoff: date, now: datetime | None = None) -> list[Family]:
-    """Every business metric of the projection, as of the pipeline day (the clock's legal day).
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One snapshot's aggregates, with what several families share worked out once."""
 
-    Known label values always get a sample (zero when nothing happened), so that an alert or a
-    dashboard sees 0 rather than an absent series.
-    """
-    clock, mode = pipeline_clock(agg.clock)
-    today = legal_today(clock)
-    counts: dict[tuple[str, str | None], tuple[int, int]] = {}
-    per_topic: dict[str, int] = {}
-    for topic, kind, label, n, eur in agg.event_counts:
-        old = counts.get((kind, label), (0, 0))
-        counts[(kind, label)] = (old[0] + n, old[1] + eur)
-        per_topic[topic] = per_topic.get(topic, 0) + n
+    agg: Aggregates
+    cutoff: date
+    goal: date
+    now: datetime
+    clock: datetime | None
+    mode: str | None
+    today: date | None
+    #: (type, label) -> (events, euros) over every topic; events per topic.
+    counts: dict[tuple[str, str | None], tuple[int, int]]
+    per_topic: dict[str, int]
+    assigned: int
+    decided: int
+    window_decisions: int
 
-    def by_label(kind: str) -> dict[str, int]:
-        return {str(label): n for (k, label), (n, _eur) in counts.items() if k == kind}
+    @classmethod
+    def of(cls, agg: Aggregates, cutoff: date, goal: date, now: datetime) -> Figures:
+        clock, mode = pipeline_clock(agg.clock)
+        counts: dict[tuple[str, str | None], tuple[int, int]] = {}
+        per_topic: dict[str, int] = {}
+        for topic, kind, label, n, eur in agg.event_counts:
+            old = counts.get((kind, label), (0, 0))
+            counts[(kind, label)] = (old[0] + n, old[1] + eur)
+            per_topic[topic] = per_topic.get(topic, 0) + n
+        assigned, decided, window = taskforce(agg.backlog, cutoff)
+        today = legal_today(clock)
+        return cls(
+            agg, cutoff, goal, now, clock, mode, today, counts, per_topic, assigned, decided, window
+        )
 
-    out: list[Family] = []
+    def by_label(self, kind: str) -> dict[str, int]:
+        return {str(label): n for (k, label), (n, _eur) in self.counts.items() if k == kind}
 
-    def add(name: str, kind: str, help_: str, labels: tuple[str, ...], samples: Any) -> None:
-        out.append(Family(name, kind, help_, labels, [(tuple(k), float(v)) for k, v in samples]))
+    def count(self, kind: str, label: str) -> tuple[int, int]:
+        return self.counts.get((kind, label), (0, 0))
 
-    add(
+    def penalties(self, kind: str) -> tuple[int, int, int]:
+        assert self.today is not None
+        return penalty_figures(self.agg.penalties.get(kind, []), kind, self.today)
+
+    def cleared_on(self) -> date | None:
+        assert self.today is not None
+        return forecast(self.assigned - self.decided, self.window_decisions, self.today)[0]
+
+    def due_cohorts(self) -> list[str]:
+        return sorted({*COHORTS, *(c for c, _d, _n in self.agg.due)})
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One metric family of the table: ``samples`` from the figures; ``needs`` "clock" or "day"
+    when it exists only once the pipeline clock has a tick (a day to measure against)."""
+
+    name: str
+    kind: str
+    help: str
+    labels: tuple[str, ...]
+    samples: Callable[[Figures], Iterable[tuple[tuple[str, ...], float]]]
+    needs: str | None = None
+
+
+def _open_cases(f: Figures) -> Samples:
+    return [((c, t, p), n) for c, t, p, n in f.agg.open_cases]
+
+
+def _lodged(f: Figures) -> Samples:
+    lodged = f.by_label("application.lodged")
+    return [((k,), lodged.get(k, 0)) for k in sorted({"first", "subsequent", *lodged})]
+
+
+def _decisions(f: Figures) -> Samples:
+    decisions = {(c, t): n for c, t, n in f.agg.decisions}
+    cohorts = sorted({*COHORTS, *(c for c, _ in decisions)})
+    return [((c, t), decisions.get((c, t), 0)) for c in cohorts for t in ("within", "late")]
+
+
+def _breaches(f: Figures) -> Samples:
+    breaches = dict(f.agg.breaches)
+    return [((c,), breaches.get(c, 0)) for c in sorted({*COHORTS, *breaches})]
+
+
+def _labelled(kind: str) -> Callable[[Figures], Samples]:
+    """Events of one type, by the label the projection gave them, as they occurred."""
+    return lambda f: sorted(((k,), n) for k, n in f.by_label(kind).items())
+
+
+def _transfers(f: Figures) -> Samples:
+    outcomes = {
+        "completed": f.count("dublin.transfer.completed", "completed")[0],
+        "failed": sum(f.by_label("dublin.transfer.failed").values()),
+        "expired": f.count("transfer.deadline_expired", "expired")[0],
+    }
+    return [((o,), outcomes[o]) for o in TRANSFER_OUTCOMES]
+
+
+def _side_inflow(f: Figures) -> Samples:
+    inflow = f.by_label("national_procedure.entered")
+    return [((r,), inflow.get(r, 0)) for r in sorted({*SIDE_INFLOW_REASONS, *inflow})]
+
+
+def _claims(f: Figures) -> Samples:
+    claims = dict(f.agg.claims)
+    return [((s,), claims.get(s, 0)) for s in OPEN_STAGES]
+
+
+def _due(f: Figures) -> Samples:
+    due = {(c, d): n for c, d, n in f.agg.due}
+    return [((c, str(d)), due.get((c, d), 0)) for c in f.due_cohorts() for d in DUE_WITHIN_DAYS]
+
+
+def _overdue(f: Figures) -> Samples:
+    overdue = dict(f.agg.overdue)
+    return [((c,), overdue.get(c, 0)) for c in f.due_cohorts()]
+
+
+def _penalty(which: int) -> Callable[[Figures], Samples]:
+    """Per kind, one of (accrued, exposure, running) of :func:`penalty_figures`."""
+    return lambda f: [((k,), f.penalties(k)[which]) for k in PENALTY_KINDS]
+
+
+def _cleared(f: Figures) -> Samples:
+    cleared_on = f.cleared_on()
+    return [((), day_start(cleared_on) if cleared_on is not None else math.inf)]
+
+
+def _breaches_before_cleared(f: Figures) -> Samples:
+    horizon = f.cleared_on()
+    return [((), sum(1 for d in f.agg.deadlines_after if horizon is None or d < horizon))]
+
+
+def _one(value: Callable[[Figures], float]) -> Callable[[Figures], Samples]:
+    return lambda f: [((), value(f))]
+
+
+def _clock(value: Callable[[datetime, Figures], float]) -> Callable[[Figures], Samples]:
+    def samples(f: Figures) -> Samples:
+        assert f.clock is not None
+        return [(("metrics",), value(f.clock, f))]
+
+    return samples
+
+
+#: Every business metric of the projection, in exposition order. Known label values always get
+#: a sample (zero when nothing happened), so an alert or a dashboard sees 0, not no series.
+SPECS: tuple[Spec, ...] = (
+    Spec(
         "caseflow_open_cases",
         "gauge",
         "Open (lodged, undecided) cases by cohort, track and phase.",
         ("cohort", "track", "phase"),
-        [((c, t, p), n) for c, t, p, n in agg.open_cases],
-    )
-    assigned, decided, window_decisions = taskforce(agg.backlog, cohort_cutoff)
-    add(
+        _open_cases,
+    ),
+    Spec(
         "caseflow_taskforce_assignment_cases",
         "gauge",
         "Taskforce assignment: cases lodged before the cohort cut-off, in the national procedure "
         "and undecided on it.",
         (),
-        [((), assigned)],
-    )
-    add(
+        _one(lambda f: f.assigned),
+    ),
+    Spec(
         "caseflow_taskforce_decided_cases",
         "gauge",
         "Taskforce cases decided (the burn-down).",
         (),
-        [((), decided)],
-    )
-    add(
+        _one(lambda f: f.decided),
+    ),
+    Spec(
         "caseflow_taskforce_open_cases",
         "gauge",
         "Taskforce stock: assignment minus decided.",
         (),
-        [((), assigned - decided)],
-    )
-    add(
+        _one(lambda f: f.assigned - f.decided),
+    ),
+    Spec(
         "caseflow_taskforce_goal_timestamp_seconds",
         "gauge",
         "The goal for clearing the Taskforce stock (mid-2021), as a Unix time.",
         (),
-        [((), day_start(TASKFORCE_GOAL))],
-    )
-    lodged = by_label("application.lodged")
-    add(
+        _one(lambda f: day_start(f.goal)),
+    ),
+    Spec(
         "caseflow_applications_lodged_total",
         "counter",
         "Applications lodged, by kind.",
         ("kind",),
-        [((k,), lodged.get(k, 0)) for k in sorted({"first", "subsequent", *lodged})],
-    )
-    decisions = {(c, t): n for c, t, n in agg.decisions}
-    add(
+        _lodged,
+    ),
+    Spec(
         "caseflow_decisions_total",
         "counter",
         "Decisions by cohort and timeliness (within the term or late).",
         ("cohort", "timeliness"),
-        [
-            ((c, t), decisions.get((c, t), 0))
-            for c in sorted({*COHORTS, *(c for c, _ in decisions)})
-            for t in ("within", "late")
-        ],
-    )
-    breaches = dict(agg.breaches)
-    add(
+        _decisions,
+    ),
+    Spec(
         "caseflow_breaches_total",
         "counter",
         "Deadlines breached (deadline.breached), by cohort.",
         ("cohort",),
-        [((c,), breaches.get(c, 0)) for c in sorted({*COHORTS, *breaches})],
-    )
-    warnings = by_label("deadline.warning")
-    add(
+        _breaches,
+    ),
+    Spec(
         "caseflow_warnings_total",
         "counter",
         "Deadline warnings issued, by days before the deadline.",
         ("threshold_days",),
-        sorted(((k,), n) for k, n in warnings.items()),
-    )
-    for kind in PENALTY_KINDS:
-        counts.setdefault(("penalty.capped", kind), (0, 0))
-    add(
+        _labelled("deadline.warning"),
+    ),
+    Spec(
         "caseflow_penalty_capped_total",
         "counter",
         "Penalties that reached their cap, by kind.",
         ("kind",),
-        [((k,), counts[("penalty.capped", k)][0]) for k in PENALTY_KINDS],
-    )
-    add(
+        lambda f: [((k,), f.count("penalty.capped", k)[0]) for k in PENALTY_KINDS],
+    ),
+    Spec(
         "caseflow_penalty_capped_euros_total",
         "counter",
         "Sum of the caps of penalties that reached them, by kind.",
         ("kind",),
-        [((k,), counts[("penalty.capped", k)][1]) for k in PENALTY_KINDS],
-    )
-    transfers = {
-        "completed": counts.get(("dublin.transfer.completed", "completed"), (0, 0))[0],
-        "failed": sum(by_label("dublin.transfer.failed").values()),
-        "expired": counts.get(("transfer.deadline_expired", "expired"), (0, 0))[0],
-    }
-    add(
+        lambda f: [((k,), f.count("penalty.capped", k)[1]) for k in PENALTY_KINDS],
+    ),
+    Spec(
         "caseflow_transfers_total",
         "counter",
         "Dublin transfers by outcome (completed, failed attempt, transfer deadline expired).",
         ("outcome",),
-        [((o,), transfers[o]) for o in TRANSFER_OUTCOMES],
-    )
-    add(
+        _transfers,
+    ),
+    Spec(
         "caseflow_transfer_failures_total",
         "counter",
         "Failed Dublin transfer attempts, by reason.",
         ("reason",),
-        sorted(((k,), n) for k, n in by_label("dublin.transfer.failed").items()),
-    )
-    inflow = by_label("national_procedure.entered")
-    add(
+        _labelled("dublin.transfer.failed"),
+    ),
+    Spec(
         "caseflow_side_inflow_total",
         "counter",
         "Dublin cases that entered the national procedure (zij-instroom), by reason.",
         ("reason",),
-        [
-            ((r,), inflow.get(r, 0))
-            for r in sorted(
-                {"transfer_expired", "claim_rejected", "request_deadline_missed", *inflow}
-            )
-        ],
-    )
-    claims = dict(agg.claims)
-    add(
-        "caseflow_claims_open",
-        "gauge",
-        "Open Dublin claims, by stage.",
-        ("stage",),
-        [((s,), claims.get(s, 0)) for s in OPEN_STAGES],
-    )
-    dead = by_label("dead_letter")
-    add(
+        _side_inflow,
+    ),
+    Spec("caseflow_claims_open", "gauge", "Open Dublin claims, by stage.", ("stage",), _claims),
+    Spec(
         "caseflow_dead_letters_total",
         "counter",
         "Dead letters on intake.rejected, by reason.",
         ("reason",),
-        sorted(((k,), n) for k, n in dead.items()),
-    )
-    add(
+        _labelled("dead_letter"),
+    ),
+    Spec(
         "caseflow_metrics_events_total",
         "counter",
         "Distinct events projected by the metrics service, by topic.",
         ("topic",),
-        sorted(((t,), n) for t, n in per_topic.items()),
-    )
-    if clock is not None:
-        add(
-            "caseflow_pipeline_clock_timestamp_seconds",
-            "gauge",
-            "The pipeline clock: the latest tick processed, as a Unix time.",
-            ("service",),
-            [(("metrics",), clock.timestamp())],
-        )
-        add(
-            "caseflow_pipeline_clock_lag_seconds",
-            "gauge",
-            "Wall clock minus the pipeline clock (grows when ticks stop arriving).",
-            ("service",),
-            [(("metrics",), clock_lag_seconds(clock, now))],
-        )
-        add(
-            "caseflow_pipeline_clock_simulated",
-            "gauge",
-            "1 when the pipeline clock is simulated (scenario runs), 0 when live.",
-            (),
-            [((), 1 if mode == "simulated" else 0)],
-        )
-    if today is None:
-        return out
-    add(
+        lambda f: sorted(((t,), n) for t, n in f.per_topic.items()),
+    ),
+    Spec(
+        "caseflow_pipeline_clock_timestamp_seconds",
+        "gauge",
+        "The pipeline clock: the latest tick processed, as a Unix time.",
+        ("service",),
+        _clock(lambda clock, _f: clock.timestamp()),
+        needs="clock",
+    ),
+    Spec(
+        "caseflow_pipeline_clock_lag_seconds",
+        "gauge",
+        "Wall clock minus the pipeline clock (grows when ticks stop arriving).",
+        ("service",),
+        _clock(lambda clock, f: clock_lag_seconds(clock, f.now)),
+        needs="clock",
+    ),
+    Spec(
+        "caseflow_pipeline_clock_simulated",
+        "gauge",
+        "1 when the pipeline clock is simulated (scenario runs), 0 when live.",
+        (),
+        _one(lambda f: 1 if f.mode == "simulated" else 0),
+        needs="clock",
+    ),
+    Spec(
         "caseflow_taskforce_goal_stock_cases",
         "gauge",
         "Taskforce stock on track for the goal: a straight line from the assignment on the "
         "cut-off day to zero on the goal day, at the pipeline day.",
         (),
-        [((), goal_stock(assigned, today, cohort_cutoff))],
-    )
-    due = {(c, d): n for c, d, n in agg.due}
-    cohorts = sorted({*COHORTS, *(c for c, _ in due)})
-    add(
+        _one(lambda f: goal_stock(f.assigned, f.today or f.cutoff, f.cutoff, f.goal)),
+        needs="day",
+    ),
+    Spec(
         "caseflow_open_cases_due",
         "gauge",
         "Open cases whose deadline is 0 to within_days days after the pipeline day (cumulative).",
         ("cohort", "within_days"),
-        [((c, str(d)), due.get((c, d), 0)) for c in cohorts for d in DUE_WITHIN_DAYS],
-    )
-    overdue = dict(agg.overdue)
-    add(
+        _due,
+        needs="day",
+    ),
+    Spec(
         "caseflow_open_cases_overdue",
         "gauge",
         "Open cases past their deadline (past the term) at the pipeline day.",
         ("cohort",),
-        [((c,), overdue.get(c, 0)) for c in cohorts],
-    )
-    accrued, exposure, running = {}, {}, {}
-    for kind in PENALTY_KINDS:
-        accrued[kind], exposure[kind], running[kind] = penalty_figures(
-            agg.penalties.get(kind, []), kind, today
-        )
-    add(
+        _overdue,
+        needs="day",
+    ),
+    Spec(
         "caseflow_penalty_accrued_euros",
         "gauge",
         "Penalty payments accrued up to the pipeline day, all cases, by kind.",
         ("kind",),
-        [((k,), accrued[k]) for k in PENALTY_KINDS],
-    )
-    add(
+        _penalty(0),
+        needs="day",
+    ),
+    Spec(
         "caseflow_penalty_exposure_euros",
         "gauge",
         "Penalty due if every open case with a running penalty were decided at the pipeline day.",
         ("kind",),
-        [((k,), exposure[k]) for k in PENALTY_KINDS],
-    )
-    add(
+        _penalty(1),
+        needs="day",
+    ),
+    Spec(
         "caseflow_penalty_running_cases",
         "gauge",
         "Open cases whose penalty accrues at the pipeline day (started, cap not reached).",
         ("kind",),
-        [((k,), running[k]) for k in PENALTY_KINDS],
-    )
-    add(
+        _penalty(2),
+        needs="day",
+    ),
+    Spec(
         "caseflow_transfers_due",
         "gauge",
         "Accepted Dublin claims whose transfer deadline is 0 to within_days days away.",
         ("within_days",),
-        [((str(d),), n) for d, n in agg.transfers_due],
-    )
-    cleared_on, _days = forecast(assigned - decided, window_decisions, today)
-    add(
+        lambda f: [((str(d),), n) for d, n in f.agg.transfers_due],
+        needs="day",
+    ),
+    Spec(
         "caseflow_forecast_taskforce_decisions_window",
         "gauge",
         f"Taskforce decisions in the {FORECAST_WINDOW_DAYS} pipeline days up to the pipeline day "
         "(the forecast's rate).",
         (),
-        [((), window_decisions)],
-    )
-    add(
+        _one(lambda f: f.window_decisions),
+        needs="day",
+    ),
+    Spec(
         "caseflow_forecast_taskforce_cleared_timestamp_seconds",
         "gauge",
         "Forecast day the Taskforce stock reaches zero at the recent decision rate (Unix time; "
         "+Inf when nothing was decided recently).",
         (),
-        [((), day_start(cleared_on) if cleared_on is not None else math.inf)],
-    )
-    horizon = cleared_on
-    add(
+        _cleared,
+        needs="day",
+    ),
+    Spec(
         "caseflow_forecast_breaches_before_cleared_cases",
         "gauge",
         "Open cases, on time today, whose deadline passes before the forecast clearing day.",
         (),
-        [((), sum(1 for d in agg.deadlines_after if horizon is None or d < horizon))],
-    )
-    return out
+        _breaches_before_cleared,
+        needs="day",
+    ),
+)
+
+
+def figures(
+    agg: Aggregates, cohort_cutoff: date, goal: date, now: datetime | None = None
+) -> list[Family]:
+    """Every family of :data:`SPECS` the snapshot can answer, as of the pipeline day (the
+    clock's legal day): those that need the clock or a day only once there is one."""
+    f = Figures.of(agg, cohort_cutoff, goal, now or datetime.now(UTC))
+    present = {None, *(("clock",) if f.clock is not None else ()), *(("day",) if f.today else ())}
+    return [
+        Family(
+            spec.name,
+            spec.kind,
+            spec.help,
+            spec.labels,
+            [(tuple(labels), float(value)) for labels, value in spec.samples(f)],
+        )
+        for spec in SPECS
+        if spec.needs in present
+    ]
