@@ -257,20 +257,19 @@ def case() -> None:
     """One case, as the live services see it."""
 
 
-def _operator_token() -> click.Option:
-    return click.option(
-        "--token",
-        envvar="CASEFLOW_OPERATOR_TOKEN",
-        default=None,
-        help="Operator bearer token (default CASEFLOW_OPERATOR_TOKEN).",
-    )
+operator_token_option = click.option(
+    "--token",
+    envvar="CASEFLOW_OPERATOR_TOKEN",
+    default=None,
+    help="Operator bearer token (default CASEFLOW_OPERATOR_TOKEN).",
+)
 
 
 @case.command("show")
 @click.argument("case_id")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json")
 @click.option("--timeline", is_flag=True, help="JSON: add the case's timeline and as_of.")
-@_operator_token()
+@operator_token_option
 @click.pass_context
 def case_show(
     ctx: click.Context, case_id: str, fmt: str, timeline: bool, token: str | None
@@ -325,7 +324,7 @@ def case_erase(ctx: click.Context, case_id: str, yes: bool) -> None:
 @click.option("--track", type=click.IntRange(1, 5), default=None)
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
-@_operator_token()
+@operator_token_option
 @click.pass_context
 def worklist(
     ctx: click.Context,

@@ -49,7 +49,6 @@ def create_clock_app(settings: Settings) -> Any:
     app = create_app("clock", settings)
     topic = app.topic(CASE_EVENTS.name, key_type=bytes, value_type=bytes)
 
-    @app.task
     async def tick() -> None:
         while not app.should_stop:
             await sleep_until(next_tick(datetime.now(UTC), settings.tick_seconds))
@@ -58,6 +57,7 @@ def create_clock_app(settings: Settings) -> Any:
                     value=record.value, partition=record.partition, headers=list(record.headers)
                 )
 
+    app.task(tick)
     return app
 
 

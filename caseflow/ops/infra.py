@@ -15,7 +15,6 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -90,15 +89,21 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     return False
 
 
+_APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+
+
 def start_broker(settings: Settings) -> int:
     """Start Tansu with in-memory storage on the configured loopback port, detached."""
     home = settings.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     url = f"tcp://{settings.broker_host}:{settings.broker_port}"
-    logfile = (home / "broker.log").open("ab")
-    process = subprocess.Popen(
+    binary = broker_binary()
+    # Spawned, not a Popen: the broker outlives this process (its own session), so there is
+    # no child object to wait for; `down` stops it by pid.
+    return os.posix_spawn(
+        binary,
         [
-            broker_binary(),
+            binary,
             "broker",
             "--listener-url",
             url,
@@ -107,13 +112,14 @@ def start_broker(settings: Settings) -> int:
             "--storage-engine",
             "memory://tansu/",
         ],
-        stdout=logfile,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+        {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, str(home / "broker.log"), _APPEND, 0o644),
+            (os.POSIX_SPAWN_DUP2, 1, 2),
+        ],
+        setsid=True,
     )
-    return process.pid
 
 
 async def wait_for_broker(
@@ -217,11 +223,11 @@ def _with_database(dsn: str, name: str) -> str:
 
 def start_embedded_postgres(home: Path) -> tuple[str, str]:
     """Start pgserver's PostgreSQL under ``home``; as root, pgserver runs it as its own user."""
-    import pgserver
+    from pgserver.postgres_server import get_server
 
     pgdata = (home / "pgdata").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    server = get_server(pgdata, cleanup_mode=None)
     return server.get_uri(), str(pgdata)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from caseflow.domain import Derived, Fact, Policy, case_view
+from caseflow.domain import Derived, DublinState, Fact, Policy, TermState, case_view
 from caseflow.domain.derived import SideInflow
 from caseflow.events.codec import DEFAULT_MAX_BYTES
 from caseflow.pipeline.timeline import DUBLIN, TERM, Progress, advance
@@ -75,9 +75,9 @@ class Replay:
 
 def replay_case(facts: list[Fact], until: date, policy: Policy) -> CaseRun:
     """The Dublin fold first; its side-inflow facts then join the deadline fold's input."""
-    dublin = advance(DUBLIN, None, facts, until, policy)
+    dublin: Progress[DublinState] = advance(DUBLIN, None, facts, until, policy)
     inflows = [event.to_fact() for event in dublin.emitted if isinstance(event, SideInflow)]
-    term = advance(TERM, None, [*facts, *inflows], until, policy)
+    term: Progress[TermState] = advance(TERM, None, [*facts, *inflows], until, policy)
     return CaseRun(dublin, term)
 
 

@@ -4,6 +4,7 @@ counted; no route hands one partner's events to another."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 
@@ -81,7 +82,7 @@ async def test_the_body_limit_answers_413_before_reading_on(intake: Running) -> 
     limit = intake.settings.intake_max_body_bytes
     async with aiohttp.ClientSession(base_url=intake.url) as http:
         body = b"[" + b" " * limit + b"]"
-        async with http.post("/v1/events", data=body, headers=auth("ind", BATCH)) as r:
+        async with http.post("/v1/events", data=io.BytesIO(body), headers=auth("ind", BATCH)) as r:
             assert r.status == 413
             assert str(limit) in (await r.json())["error"]
 
