@@ -385,61 +385,30 @@ def scenario_letter(seed: int, scale: float, out: Path) -> None:
 def demo(ctx: click.Context, seed: int, scale: float, headless: bool, as_json: bool) -> None:
     """Replay the 2020 letter through the live pipeline and compare the figures."""
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from caseflow.ops import demo as demo_mod
-    from caseflow.ops import supervisor
-    from scenarios.letter_2020 import LETTER
+    from caseflow.ops import supervisor, tables
 
-    # Its own database, so that a demo never touches the data of a `caseflow up`.
-    settings = _settings(ctx).model_copy(update={"clock": "simulated"})
-    if settings.database_name == "caseflow":
-        settings = settings.model_copy(update={"database_name": "caseflow_demo"})
+    settings = demo_mod.demo_settings(_settings(ctx))
     console = Console(stderr=as_json)
     quiet = headless or as_json
-    echo = (lambda _line: None) if quiet else console.print
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-    )
-    task = progress.add_task("replaying the 2020 letter", total=30, status="starting")
-
-    def on_month(month: demo_mod.Month, published: int) -> None:
-        progress.update(task, advance=1, status=f"clock {month.end}  events {published:,}")
-
+    progress, on_month = tables.month_progress(console, disable=quiet)
     with progress:
         figures, children = demo_mod.run(
-            settings, seed=seed, scale=scale, headless=quiet, echo=echo, on_month=on_month
+            settings,
+            seed=seed,
+            scale=scale,
+            headless=quiet,
+            echo=(lambda _line: None) if quiet else console.print,
+            on_month=on_month,
         )
     if as_json:
         click.echo(json.dumps(figures, indent=2))
         return
-    from rich.table import Table
-
-    table = Table(title=f"The 2020 letter vs caseflow (scale {scale:g}, seed {seed})")
-    table.add_column("figure")
-    table.add_column("letter", justify="right")
-    table.add_column("caseflow", justify="right")
-    for key, said in LETTER.items():
-        value = figures[key]
-        shown = f"{value:.0%}" if isinstance(value, float) else f"{value:,}"
-        # A share does not scale with the scenario; counts and amounts do.
-        scaled = scale == 1.0 or isinstance(value, float)
-        table.add_row(key, said if scaled else f"{said} (x{scale:g})", shown)
-    console.print(table)
+    console.print(tables.letter_table(figures, scale=scale, seed=seed))
     console.print(f"{figures['events']:,} events replayed live in {figures['replay_seconds']} s")
     if children:
-        console.print(
-            f"operator API  http://{settings.http_host}:{settings.deadline_port}/v1/worklist\n"
-            f"Dublin API    http://{settings.http_host}:{settings.dublin_port}/v1/dublin/expiring\n"
-            f"intake        http://{settings.http_host}:{settings.intake_port}/v1/events\n"
-            f"metrics       http://{settings.http_host}:{settings.metrics_port}/metrics\n"
-            "Ctrl-C stops the services (`caseflow infra down` stops the broker and database)."
-        )
+        console.print(tables.addresses(settings))
         sys.exit(supervisor.supervise(children, echo=click.echo))
 
 

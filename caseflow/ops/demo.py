@@ -54,6 +54,15 @@ def months_of(path: Path) -> Iterator[Month]:
         yield Month(month_end(current), lines)
 
 
+def demo_settings(settings: Settings) -> Settings:
+    """The simulated clock, and a database of its own, so that a demo never touches the data
+    of a `caseflow up`."""
+    settings = settings.model_copy(update={"clock": "simulated"})
+    if settings.database_name == "caseflow":
+        settings = settings.model_copy(update={"database_name": "caseflow_demo"})
+    return settings
+
+
 def scenario_file(settings: Settings, seed: int, scale: float) -> Path:
     path = settings.home / f"letter-2020-seed{seed}-scale{scale:g}.jsonl"
     if not path.exists():

@@ -24,8 +24,10 @@ from services.intake.admission import Accepted, MemoryRegister, Origin, Rejected
 
 @dataclass(frozen=True, slots=True)
 class AdmissionSettings:
-    max_event_bytes: int = DEFAULT_MAX_BYTES
-    cohort_cutoff: date = date(2020, 4, 1)
+    """The two settings admission reads (services.intake.admission.Settings)."""
+
+    max_event_bytes: int
+    cohort_cutoff: date
 
 
 @dataclass(slots=True)
@@ -91,7 +93,7 @@ def replay(
     settings: AdmissionSettings | None = None,
 ) -> Replay:
     """Replay partner events (one CloudEvent per line) in order of `time`, ties in file order."""
-    settings = settings or AdmissionSettings(cohort_cutoff=policy.taskforce_cutoff)
+    settings = settings or AdmissionSettings(DEFAULT_MAX_BYTES, policy.taskforce_cutoff)
     numbered = [(i, raw) for i, raw in enumerate(lines, start=1) if raw.strip()]
     register = MemoryRegister()
     facts: dict[str, list[Fact]] = {}

@@ -1,13 +1,21 @@
 """What the operator commands print for a person at a terminal: the replay's cases, one case,
-the worklist, the Dublin look-ahead."""
+the worklist, the Dublin look-ahead, and the demo's progress and its table beside the letter."""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from caseflow.runtime.settings import Settings
+from scenarios.letter_2020 import LETTER
+
+if TYPE_CHECKING:
+    from caseflow.ops.demo import Month
 
 
 def wide_console(stderr: bool = False) -> Console:
@@ -136,3 +144,50 @@ def expiring_lines(document: dict[str, Any]) -> list[str]:
     for week in document["forecast"]:
         lines.append(f"{week['week']}  {week['starts_on']}  {week['side_inflow']:>5}")
     return lines
+
+
+def month_progress(
+    console: Console, *, disable: bool, months: int = 30
+) -> tuple[Progress, Callable[[Month, int], None]]:
+    """A progress bar over the scenario's months, and the callback that moves it on."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=disable,
+    )
+    task = progress.add_task("replaying the 2020 letter", total=months, status="starting")
+
+    def on_month(month: Month, published: int) -> None:
+        progress.update(task, advance=1, status=f"clock {month.end}  events {published:,}")
+
+    return progress, on_month
+
+
+def letter_table(figures: dict[str, Any], *, scale: float, seed: int) -> Table:
+    """The letter's figures beside caseflow's; at another scale the letter's counts are marked
+    as what they would be multiplied by it (a share does not scale, counts and amounts do)."""
+    table = Table(title=f"The 2020 letter vs caseflow (scale {scale:g}, seed {seed})")
+    table.add_column("figure")
+    table.add_column("letter", justify="right")
+    table.add_column("caseflow", justify="right")
+    for key, said in LETTER.items():
+        value = figures[key]
+        shown = f"{value:.0%}" if isinstance(value, float) else f"{value:,}"
+        scaled = scale == 1.0 or isinstance(value, float)
+        table.add_row(key, said if scaled else f"{said} (x{scale:g})", shown)
+    return table
+
+
+def addresses(settings: Settings) -> str:
+    """Where the demo's services answer while they stay up."""
+    base = f"http://{settings.http_host}"
+    return (
+        f"operator API  {base}:{settings.deadline_port}/v1/worklist\n"
+        f"Dublin API    {base}:{settings.dublin_port}/v1/dublin/expiring\n"
+        f"intake        {base}:{settings.intake_port}/v1/events\n"
+        f"metrics       {base}:{settings.metrics_port}/metrics\n"
+        "Ctrl-C stops the services (`caseflow infra down` stops the broker and database)."
+    )

@@ -197,7 +197,7 @@ async def test_dublin_streams_live_equals_replay(
 async def test_failed_transfer_starts_national_term_day_after_deadline_live_equals_replay(
     tmp_path: Path,
 ) -> None:
-    """Done-when of issue 6: lodged 6 Jan 2020, accepted 14 Feb, transfer failed (COVID
+    """docs/legal.md, worked example: lodged 6 Jan 2020, accepted 14 Feb, transfer failed (COVID
     suspension) → transfer deadline 14 Aug; NL responsible 15 Aug, the national 6-month term
     starts that day, its 21-month maximum counts from the lodging (6 Oct 2021)."""
     records = lines({"dub-17"})

@@ -1,4 +1,4 @@
-"""Every bad input of issue 4, over Kafka and over HTTP: a reason each, and intake runs on."""
+"""Every bad input (docs/intake.md), over Kafka and HTTP: a reason each, and intake runs on."""
 
 from __future__ import annotations
 

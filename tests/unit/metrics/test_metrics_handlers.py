@@ -117,7 +117,7 @@ def test_a_dublin_stage_never_goes_back_except_after_a_failed_transfer() -> None
 
 
 def test_penalty_as_in_the_domain_example() -> None:
-    # DOMAIN.md §2: first penalty day 17 Mar 2020; 17-30 Mar at EUR 23 = 322, then 35 a day.
+    # docs/legal.md: first penalty day 17 Mar 2020; 17-30 Mar at EUR 23 = 322, then 35 a day.
     running = PenaltyRow(None, D("2020-03-17"), (23, 35, 45), 14, 1442, None)
     accrued, exposure, cases = penalty_figures([running], "statutory", D("2020-03-31"))
     assert (accrued, exposure, cases) == (322 + 35, 322, 1)
