@@ -178,25 +178,13 @@ def up(ctx: click.Context, clock: str) -> None:
 @click.pass_context
 def replay(ctx: click.Context, events: Path, until: date | None, fmt: str) -> None:
     """Run partner events through intake, Dublin and deadline logic offline (no Kafka, no DB)."""
-    from datetime import UTC, datetime
-
-    from caseflow.ops.replay import AdmissionSettings, dumps
-    from caseflow.ops.replay import replay as run_replay
+    from caseflow.ops.replay import dumps, replay_file
     from caseflow.ops.tables import replay_table
     from caseflow.runtime.policy import policy_from
 
     settings = _settings(ctx)
-    policy = policy_from(settings)
-    with events.open("rb") as handle:
-        result = run_replay(
-            handle,
-            until=until,
-            policy=policy,
-            now=datetime.now(UTC),
-            name=events.name,
-            settings=AdmissionSettings(settings.max_event_bytes, settings.cohort_cutoff),
-        )
-    document = result.as_json(policy)
+    result = replay_file(events, until, settings)
+    document = result.as_json(policy_from(settings))
     if fmt == "json":
         click.echo(dumps(document))
     else:

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from caseflow.domain import Derived, DublinState, Fact, Policy, TermState, case_view
@@ -19,6 +20,8 @@ from caseflow.domain.derived import SideInflow
 from caseflow.events.codec import DEFAULT_MAX_BYTES
 from caseflow.pipeline.timeline import DUBLIN, TERM, Progress, advance
 from caseflow.pipeline.translate import envelope_of, fact_of
+from caseflow.runtime.policy import policy_from
+from caseflow.runtime.settings import Settings
 from services.intake.admission import Accepted, MemoryRegister, Origin, Rejected, admit
 
 
@@ -136,6 +139,19 @@ def replay(
                 seen.add(fact.event_id)
                 rejected.append(_rejection(fact.event_id, fact.TYPE, why.reason, why.detail))
     return Replay(as_of, runs, rejected, duplicates)
+
+
+def replay_file(path: Path, until: date | None, settings: Settings) -> Replay:
+    """:func:`replay` of a JSONL file with the settings' policy and admission limits."""
+    with path.open("rb") as handle:
+        return replay(
+            handle,
+            until=until,
+            policy=policy_from(settings),
+            now=datetime.now(UTC),
+            name=path.name,
+            settings=AdmissionSettings(settings.max_event_bytes, settings.cohort_cutoff),
+        )
 
 
 _UNREADABLE = datetime.min.replace(tzinfo=UTC)

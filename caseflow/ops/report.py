@@ -41,20 +41,11 @@ async def live_series(settings: Settings, until: date) -> list[dict[str, Any]]:
 
 
 def replay_series(events: Path, until: date, settings: Settings) -> list[dict[str, Any]]:
-    from datetime import UTC, datetime
-
-    from caseflow.ops.replay import AdmissionSettings, replay
+    from caseflow.ops.replay import replay_file
     from caseflow.runtime.policy import policy_from
 
     policy = policy_from(settings)
-    with events.open("rb") as handle:
-        result = replay(
-            handle,
-            until=until,
-            policy=policy,
-            now=datetime.now(UTC),
-            settings=AdmissionSettings(settings.max_event_bytes, settings.cohort_cutoff),
-        )
+    result = replay_file(events, until, settings)
     terms = [run.term.state for run in result.runs.values() if run.term.state is not None]
     dublins = [run.dublin.state for run in result.runs.values() if run.dublin.state is not None]
     return monthly_series(terms, dublins, policy, until)
