@@ -1,9 +1,12 @@
 """Every caseflow process, listed once: the module that runs it, its HTTP port setting, its
-consumer group and input topics, its schema's migrations and its eraser.
+consumer group and input topics (names of the catalogue, caseflow.events.topics), its schema's
+migrations and its eraser.
 
 The supervisor (`caseflow up`, `caseflow run`), the migrations of `caseflow infra up`, erasure,
 the demo's health checks, the simulated clock's "has the pipeline settled?" and the CLI's
-choices all read this table; adding a service is one entry here.
+choices all read this table; adding a service is one entry here. It imports nothing heavy, so
+that every command line starts quickly: the service host and the services are imported when a
+worker is built.
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import services
-from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, DUBLIN_EVENTS, INTAKE_REJECTED
-from caseflow.runtime.host import Host, Place, ServiceSpec
 from caseflow.runtime.settings import Settings
+
+if TYPE_CHECKING:
+    from caseflow.runtime.host import Host, Place, ServiceSpec
 
 SERVICE_PACKAGES = Path(services.__file__).resolve().parent
 
@@ -94,7 +98,7 @@ SERVICES: dict[str, Service] = {
             "services.dublin.app",
             port="dublin_port",
             group="caseflow-dublin",
-            inputs=(CASE_EVENTS.name,),
+            inputs=("case.events",),
             migrations=_migrations("dublin"),
             eraser="services.dublin.store:erase",
         ),
@@ -103,7 +107,7 @@ SERVICES: dict[str, Service] = {
             "services.deadline.app",
             port="deadline_port",
             group="caseflow-deadline",
-            inputs=(CASE_EVENTS.name,),
+            inputs=("case.events",),
             migrations=_migrations("deadline"),
             eraser="services.deadline.store:erase",
         ),
@@ -113,12 +117,7 @@ SERVICES: dict[str, Service] = {
             port="metrics_port",
             path="/metrics",
             group="caseflow-metrics",
-            inputs=(
-                CASE_EVENTS.name,
-                CASE_DEADLINES.name,
-                DUBLIN_EVENTS.name,
-                INTAKE_REJECTED.name,
-            ),
+            inputs=("case.events", "case.deadlines", "dublin.events", "intake.rejected"),
             migrations=_migrations("metrics"),
             eraser="services.metrics.store:erase",
         ),
@@ -152,6 +151,8 @@ def http_services() -> dict[str, Service]:
 def place(name: str, settings: Settings, *, schema: str | None = None) -> Place:
     """Where service ``name`` runs and what it consumes, as configured (``schema``: another
     schema than its own, for a test that wants its counts to start at zero)."""
+    from caseflow.runtime.host import Place
+
     service = SERVICES[name]
     consumer, port = service.consumer(settings), service.http_port(settings)
     if consumer is None or port is None:
@@ -176,6 +177,8 @@ def host(
     schema: str | None = None,
 ) -> Host:
     """One worker of service ``name`` on the service host (not started yet)."""
+    from caseflow.runtime.host import Host
+
     return Host(
         spec or spec_of(name),
         settings,
