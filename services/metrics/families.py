@@ -342,7 +342,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "caseflow_taskforce_goal_timestamp_seconds",
         "gauge",
-        "The goal for clearing the Taskforce stock (mid-2021), as a Unix time.",
+        "The goal for clearing the Taskforce stock (CASEFLOW_TASKFORCE_GOAL), as a Unix time.",
         (),
         _one(lambda f: day_start(f.goal)),
     ),
