@@ -22,7 +22,7 @@ demo: setup
 check: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy caseflow/domain caseflow/events
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 unit: setup

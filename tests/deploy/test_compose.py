@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
+from caseflow.ops.registry import SERVICES
 from caseflow.runtime.settings import Settings
-from caseflow.runtime.supervisor import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"

@@ -84,8 +84,16 @@ async def test_every_dashboard_query_returns_data(tmp_path: Path) -> None:
             exposed = await asyncio.to_thread(
                 prom.query, 'group by (__name__) ({__name__=~"caseflow_.+"})'
             )
+        # One definition of the Taskforce: the metrics service's gauge is the deadline
+        # service's figure (lodged before the cut-off, in the national procedure, undecided).
+        deadline = f"http://127.0.0.1:{live.services['deadline'].port}"
+        stock = await asyncio.to_thread(
+            get_json, f"{deadline}/v1/figures?until={scenario.FINAL_DAY}"
+        )
     assert empty == []
-    assert list(figures.values()) == [14, 1, 1, 4600, 4]
+    # 14 cases lodged before the cut-off; two of them wait for a Dublin transfer on it.
+    assert list(figures.values()) == [12, 1, 1, 4600, 4]
+    assert stock["taskforce_assigned"] == 12
     assert undocumented({r["metric"]["__name__"] for r in exposed}) == set()
 
 
