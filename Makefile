@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: setup tools demo test check unit integration fuzz chaos bench bench-deadline soak clean
+.PHONY: setup tools demo test check unit integration fuzz chaos bench bench-deadline soak dashboards clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ demo: setup
 check: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy caseflow/domain caseflow/events
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 unit: setup
@@ -69,6 +69,11 @@ bench-deadline: setup
 # process every minute, end-to-end latency, accounting after the drain (bench/README.md, "Soak").
 soak: setup
 	$(BIN)/python bench/soak.py --minutes 30 --rate 500
+
+# The Grafana dashboards are generated (deploy/grafana/generate.py): edit the generator, run this,
+# commit the JSON; tests/deploy fails while the committed JSON differs from what it writes.
+dashboards: setup
+	$(BIN)/python deploy/grafana/generate.py
 
 clean:
 	-$(BIN)/caseflow infra down

@@ -40,12 +40,13 @@ from caseflow.domain.calendar import days_after  # noqa: E402
 from caseflow.domain.facts import ApplicationLodged  # noqa: E402
 from caseflow.events.envelope import LEGAL_TZ  # noqa: E402
 from caseflow.events.topics import CASE_DEADLINES  # noqa: E402
-from caseflow.runtime import infra, snapshot  # noqa: E402
+from caseflow.ops import infra  # noqa: E402
+from caseflow.ops.clock import next_tick, noon, sleep_until  # noqa: E402
+from caseflow.runtime import snapshot  # noqa: E402
 from caseflow.runtime.kafka import Publisher  # noqa: E402
 from caseflow.runtime.settings import Settings, load_settings  # noqa: E402
-from caseflow.runtime.ticker import next_tick, noon, sleep_until  # noqa: E402
 from caseflow.runtime.ticks import tick_records  # noqa: E402
-from services.deadline.handlers import projection  # noqa: E402
+from services.deadline.views import projection  # noqa: E402
 
 PLACEHOLDER = "__CASE__"
 COLUMNS = (
@@ -171,7 +172,7 @@ def start_worker(cfg: Settings, log: Path) -> subprocess.Popen[bytes]:
     }
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "caseflow.cli", "run", "deadline"],
+            [sys.executable, "-m", "caseflow.ops.cli", "run", "deadline"],
             env=env,
             cwd=ROOT,
             stdout=out,
@@ -264,7 +265,7 @@ async def timers(cases: int, spread: int, label: str) -> dict[str, Any]:
 def start_service(cfg: Settings, name: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "caseflow.cli", "run", name],
+            [sys.executable, "-m", "caseflow.ops.cli", "run", name],
             env={
                 **os.environ,
                 "CASEFLOW_HOME": str(cfg.home),

@@ -29,7 +29,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from caseflow.runtime import infra  # noqa: E402
+from caseflow.ops import infra  # noqa: E402
 from caseflow.runtime.clock import SystemClock  # noqa: E402
 from caseflow.runtime.kafka import BatchConsumer, Publisher  # noqa: E402
 from caseflow.runtime.settings import Settings, load_settings  # noqa: E402

@@ -52,7 +52,7 @@ from procstat import cpu_seconds, memory_mib  # noqa: E402
 from caseflow.events.envelope import LEGAL_TZ  # noqa: E402
 from caseflow.events.partner import PARTNER_TYPES  # noqa: E402
 from caseflow.events.topics import CASE_DEADLINES, DUBLIN_EVENTS, PARTNER_EVENTS  # noqa: E402
-from caseflow.runtime import infra, supervisor  # noqa: E402
+from caseflow.ops import infra, supervisor  # noqa: E402
 from caseflow.runtime.settings import Settings, load_settings  # noqa: E402
 
 P = "nl.asylum."

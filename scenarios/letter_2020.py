@@ -4,8 +4,10 @@ The generator decides *what happens* to each case — when it is lodged, heard, 
 lawyer sends a notice of default, how a Dublin transfer fails — following the letter's account.
 It never writes down a figure: the pipeline computes every number of the demo from these events.
 
-- Taskforce: 15,350 applications lodged before 1 Apr 2020 and still open then; decisions ramp up
-  from the summer (≈ 6,500 by mid-November, ≈ 8,200 by year end, the rest by mid-2021).
+- Taskforce: 15,350 applications lodged before 1 Apr 2020, in the national procedure and still
+  open then — Dublin cases whose claim was rejected or whose transfer deadline passed before the
+  cut-off among them; decisions ramp up from the summer (≈ 6,500 by mid-November, ≈ 8,200 by
+  year end, the rest by mid-2021).
 - Notices of default for cases past their term, mostly before the temporary law of 10 Jul 2020
   (after it they no longer earn a statutory penalty).
 - New inflow 1 Apr – 31 Dec 2020: 9,200 first and 1,170 subsequent applications, decided within
@@ -22,7 +24,7 @@ import itertools
 import json
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -31,9 +33,16 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from caseflow.domain.dublin import DublinState
+from caseflow.domain.inflow import entered_between, side_inflow_day
+from caseflow.domain.rules import Policy
+from caseflow.domain.stock import Question, StockFigures, stock_figures
+from caseflow.domain.term import TermState
+
 AMS = ZoneInfo("Europe/Amsterdam")
 START, END = date(2019, 1, 1), date(2021, 6, 30)
 CUTOFF = date(2020, 4, 1)
+YEAR_END = date(2020, 12, 31)
 TEMPORARY_LAW = date(2020, 7, 10)
 TRANSFER_STOP = (date(2020, 3, 18), date(2020, 7, 1))
 NAMESPACE = uuid.UUID("1d9c51a4-59f4-5b5e-8a1e-7f3c0b2e6d40")
@@ -80,12 +89,90 @@ class Figures:
         )
 
 
+# --- the letter's figures ----------------------------------------------------------------------
+
+#: The dates the letter counts to: decisions by mid-November and by the year end, new
+#: applications and lateness over 2020 from the cut-off, penalties paid by 15 December,
+#: side-inflow over the calendar year.
+MID_NOVEMBER, PENALTIES_BY, YEAR_START = date(2020, 11, 15), date(2020, 12, 15), date(2020, 1, 1)
+QUESTION = Question(until=YEAR_END, decided_by=(MID_NOVEMBER, YEAR_END), penalties_by=PENALTIES_BY)
+
+#: What the letter says, beside what caseflow computes in the demo's table.
+LETTER = {
+    "taskforce_assigned": "15,350",
+    "taskforce_decided_by_2020_11_15": "~6,500",
+    "taskforce_decided_by_2020_12_31": "8,200",
+    "first_applications_2020": "9,200",
+    "subsequent_applications_2020": "1,170",
+    "share_decided_by_2020_12_31": "45%",
+    "decided_late_2020": "20",
+    "penalties_paid_eur_by_2020_12_15": "~EUR 13 mln",
+    "side_inflow_2020": "~1,500",
+}
+
+
+def query() -> dict[str, str]:
+    """:data:`QUESTION` as the query of the deadline and Dublin ``GET /v1/figures``."""
+    return {
+        "until": YEAR_END.isoformat(),
+        "decided_by": ",".join(day.isoformat() for day in QUESTION.decided_by),
+        "penalties_by": PENALTIES_BY.isoformat(),
+        "from": YEAR_START.isoformat(),
+    }
+
+
+def answers(stock: StockFigures, side_inflow: int) -> dict[str, Any]:
+    """The letter's figures under its own names."""
+    return {
+        "taskforce_assigned": stock.taskforce_assigned,
+        "taskforce_decided_by_2020_11_15": stock.taskforce_decided_by[MID_NOVEMBER],
+        "taskforce_decided_by_2020_12_31": stock.taskforce_decided_by[YEAR_END],
+        "first_applications_2020": stock.first_applications,
+        "subsequent_applications_2020": stock.subsequent_applications,
+        "share_decided_by_2020_12_31": stock.share_decided,
+        "decided_late_2020": stock.decided_late,
+        "penalties_paid_eur_by_2020_12_15": stock.penalties_paid_eur,
+        "side_inflow_2020": side_inflow,
+    }
+
+
+def live_answers(stock: dict[str, Any], dublin: dict[str, Any]) -> dict[str, Any]:
+    """:func:`answers` from the JSON of the deadline and Dublin ``GET /v1/figures``."""
+    decided = stock["taskforce_decided_by"]
+    figures = StockFigures(
+        taskforce_assigned=stock["taskforce_assigned"],
+        taskforce_decided_by={date.fromisoformat(day): n for day, n in decided.items()},
+        first_applications=stock["first_applications"],
+        subsequent_applications=stock["subsequent_applications"],
+        share_decided=stock["share_decided"],
+        decided_late=stock["decided_late"],
+        penalties_paid_eur=stock["penalties_paid_eur"],
+    )
+    return answers(figures, dublin["side_inflow"])
+
+
+def letter_figures(
+    terms: Iterable[TermState], dublins: Iterable[DublinState], policy: Policy
+) -> dict[str, Any]:
+    """The letter's figures from case states (a replay's, say)."""
+    return answers(
+        stock_figures(terms, policy, QUESTION), entered_between(dublins, YEAR_START, YEAR_END)
+    )
+
+
+# --- the story ----------------------------------------------------------------------------------
+
+
 @dataclass
 class Scenario:
     seed: int = 2020
     scale: float = 1.0
     events: list[dict[str, Any]] = field(default_factory=list)
     counter: int = 0
+    #: Taskforce cases a lawyer sent a notice of default for.
+    noticed: set[str] = field(default_factory=set)
+    #: Dublin cases that entered the national procedure before the cut-off, open then.
+    joined_backlog: int = 0
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -224,6 +311,7 @@ class Scenario:
                 self.day_between(first, min(date(2020, 7, 9), first + timedelta(days=150)))
             )
             if received < decided and received < TEMPORARY_LAW:
+                self.noticed.add(case_id)
                 self.emit(
                     "lawyer",
                     "notice_of_default.received",
@@ -234,6 +322,7 @@ class Scenario:
         for case_id, _lodged, decided in candidates[before : before + after]:
             received = self.workday(self.day_between(date(2020, 7, 13), date(2020, 10, 30)))
             if received < decided:
+                self.noticed.add(case_id)
                 self.emit(
                     "lawyer",
                     "notice_of_default.received",
@@ -303,26 +392,7 @@ class Scenario:
             case_id = f"case-dub-{i:06d}"
             lodged = self.day_between(date(2019, 8, 1), date(2020, 2, 28))
             self.register_and_lodge(case_id, lodged, track=1)
-            hit = self.rng.random() < 0.75
-            kind = "take_back" if hit and self.rng.random() < 0.7 else "take_charge"
-            sent = self.workday(lodged + timedelta(days=self.rng.randrange(7, 35)))
-            data: dict[str, Any] = {
-                "member_state": self.rng.choice(MEMBER_STATES),
-                "kind": kind,
-                "eurodac_hit": hit,
-            }
-            if hit:
-                data["eurodac_hit_on"] = (
-                    lodged - timedelta(days=self.rng.randrange(0, 4))
-                ).isoformat()
-            self.emit("ind", "dublin.claim.sent", case_id, sent, data)
-            # The reply periods of D3 art. 22(1) and 25(1); silence is acceptance on the last day.
-            if kind == "take_charge":
-                last_reply_day = sent + relativedelta(months=2)
-            elif hit:
-                last_reply_day = sent + timedelta(days=14)
-            else:
-                last_reply_day = sent + relativedelta(months=1)
+            sent, last_reply_day = self.claim(case_id, lodged)
             reply_days = (last_reply_day - sent).days
             if self.rng.random() < 0.07:
                 answered = sent + timedelta(days=self.rng.randrange(3, reply_days))
@@ -334,75 +404,100 @@ class Scenario:
                 self.emit("ind", "dublin.claim.answered", case_id, accepted, {"accepted": True})
             else:
                 accepted = last_reply_day
-            transfer_deadline = accepted + relativedelta(months=6)
-            planned = self.workday(accepted + timedelta(days=self.rng.randrange(30, 140)))
-            if self.rng.random() < 0.04 and planned < transfer_deadline:
-                self.emit("coa", "person.absconded", case_id, planned - timedelta(days=3))
-                continue
-            in_stop = TRANSFER_STOP[0] <= planned < TRANSFER_STOP[1]
-            expiry = transfer_deadline + timedelta(days=1)
-            if planned >= transfer_deadline:
-                # Never planned in time: the deadline simply expires.
-                self.decide_after_side_inflow(case_id, expiry)
-                continue
-            self.emit(
-                "dtv",
-                "dublin.transfer.scheduled",
-                case_id,
-                planned - timedelta(days=self.rng.randrange(7, 21)),
-                {"planned_on": planned.isoformat()},
-            )
-            if in_stop:
-                self.emit(
-                    "dtv", "dublin.transfer.failed", case_id, planned, {"reason": "suspended"}
-                )
-                retry = self.workday(TRANSFER_STOP[1] + timedelta(days=self.rng.randrange(7, 90)))
-                if retry >= transfer_deadline or self.rng.random() < 0.5:
-                    self.decide_after_side_inflow(case_id, expiry)
-                else:
-                    self.emit(
-                        "dtv",
-                        "dublin.transfer.scheduled",
-                        case_id,
-                        retry - timedelta(days=7),
-                        {"planned_on": retry.isoformat()},
-                    )
-                    self.emit(
-                        "dtv",
-                        "dublin.transfer.completed",
-                        case_id,
-                        retry,
-                        {"planned_on": retry.isoformat()},
-                    )
-            elif self.rng.random() < 0.12:
-                self.emit(
-                    "dtv",
-                    "dublin.transfer.failed",
-                    case_id,
-                    planned,
-                    {"reason": self.rng.choice(("refused", "medical", "other"))},
-                )
+            self.transfer(case_id, accepted)
+
+    def claim(self, case_id: str, lodged: date) -> tuple[date, date]:
+        """The claim a week to five weeks after lodging, mostly on a Eurodac hit; returns the day
+        it was sent and the last day of its reply period (D3 art. 22(1), 25(1)): silence is
+        acceptance on that day."""
+        hit = self.rng.random() < 0.75
+        kind = "take_back" if hit and self.rng.random() < 0.7 else "take_charge"
+        sent = self.workday(lodged + timedelta(days=self.rng.randrange(7, 35)))
+        data: dict[str, Any] = {
+            "member_state": self.rng.choice(MEMBER_STATES),
+            "kind": kind,
+            "eurodac_hit": hit,
+        }
+        if hit:
+            data["eurodac_hit_on"] = (lodged - timedelta(days=self.rng.randrange(0, 4))).isoformat()
+        self.emit("ind", "dublin.claim.sent", case_id, sent, data)
+        if kind == "take_charge":
+            return sent, sent + relativedelta(months=2)
+        if hit:
+            return sent, sent + timedelta(days=14)
+        return sent, sent + relativedelta(months=1)
+
+    def transfer(self, case_id: str, accepted: date) -> None:
+        """A transfer planned one to five months after acceptance: it happens, fails, is caught
+        by the COVID stop, or never comes before the transfer deadline."""
+        transfer_deadline = accepted + relativedelta(months=6)
+        planned = self.workday(accepted + timedelta(days=self.rng.randrange(30, 140)))
+        if self.rng.random() < 0.04 and planned < transfer_deadline:
+            self.emit("coa", "person.absconded", case_id, planned - timedelta(days=3))
+            return
+        in_stop = TRANSFER_STOP[0] <= planned < TRANSFER_STOP[1]
+        expiry = side_inflow_day(transfer_deadline)
+        if planned >= transfer_deadline:
+            # Never planned in time: the deadline simply expires.
+            self.decide_after_side_inflow(case_id, expiry)
+            return
+        self.schedule(case_id, planned, planned - timedelta(days=self.rng.randrange(7, 21)))
+        if in_stop:
+            self.emit("dtv", "dublin.transfer.failed", case_id, planned, {"reason": "suspended"})
+            retry = self.workday(TRANSFER_STOP[1] + timedelta(days=self.rng.randrange(7, 90)))
+            if retry >= transfer_deadline or self.rng.random() < 0.5:
                 self.decide_after_side_inflow(case_id, expiry)
             else:
-                self.emit(
-                    "dtv",
-                    "dublin.transfer.completed",
-                    case_id,
-                    planned,
-                    {"planned_on": planned.isoformat()},
-                )
+                self.schedule(case_id, retry, retry - timedelta(days=7))
+                self.complete(case_id, retry)
+        elif self.rng.random() < 0.12:
+            reason = self.rng.choice(("refused", "medical", "other"))
+            self.emit("dtv", "dublin.transfer.failed", case_id, planned, {"reason": reason})
+            self.decide_after_side_inflow(case_id, expiry)
+        else:
+            self.complete(case_id, planned)
+
+    def schedule(self, case_id: str, planned: date, on: date) -> None:
+        self.emit(
+            "dtv", "dublin.transfer.scheduled", case_id, on, {"planned_on": planned.isoformat()}
+        )
+
+    def complete(self, case_id: str, planned: date) -> None:
+        data = {"planned_on": planned.isoformat()}
+        self.emit("dtv", "dublin.transfer.completed", case_id, planned, data)
 
     def decide_after_side_inflow(self, case_id: str, entered: date) -> None:
-        """The case joins the national procedure; most are decided within their new term."""
+        """The case joins the national procedure; most are decided within their new term. One
+        that joins before the cut-off and is still open then is part of the Taskforce backlog."""
+        decided: date | None = None
         if self.rng.random() < 0.7:
             decided = self.workday(entered + timedelta(days=self.rng.randrange(45, 175)))
             if decided <= END:
                 self.decide(case_id, entered, decided)
+        if entered < CUTOFF and (decided is None or decided >= CUTOFF):
+            self.joined_backlog += 1
 
     def decisions(self, taskforce: list[tuple[str, date, date]]) -> None:
         for case_id, lodged, decided in taskforce:
             if decided <= END:
                 self.decide(case_id, lodged, decided)
+
+    def make_room(self, taskforce: list[tuple[str, date, date]]) -> None:
+        """The backlog is the letter's figure with the Dublin cases that joined it: as many of
+        the scenario's own backlog cases are left out — the latest lodged of those decided
+        after 2020 without a notice of default, so that the year's decisions and penalties
+        stay those of the whole draw. Their events are drawn all the same, and every other
+        event keeps its id and its time: the seed tells the same story."""
+        candidates = sorted(
+            (
+                (lodged, case_id)
+                for case_id, lodged, decided in taskforce
+                if decided > YEAR_END and case_id not in self.noticed
+            ),
+            reverse=True,
+        )
+        left_out = {case_id for _lodged, case_id in candidates[: self.joined_backlog]}
+        self.events = [e for e in self.events if e["subject"] not in left_out]
 
     def build(self) -> list[dict[str, Any]]:
         taskforce = self.taskforce()
@@ -411,6 +506,7 @@ class Scenario:
         self.new_inflow(taskforce)
         self.linked_children(taskforce)
         self.dublin()
+        self.make_room(taskforce)
         self.events.sort(key=lambda e: (e["time"], e["id"]))
         return self.events
 

@@ -1,9 +1,11 @@
-"""The per-case object of the replay JSON contract (issue 3), and a worklist entry, as of a date."""
+"""The per-case object of the replay JSON contract and its case status, and a worklist entry,
+as of a date."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Literal
 
 from caseflow.domain.calendar import days_between
 from caseflow.domain.derived import JSONValue
@@ -16,6 +18,7 @@ from caseflow.domain.dublin import (
     transfer_term,
 )
 from caseflow.domain.rules import Policy
+from caseflow.domain.taskforce import cohort
 from caseflow.domain.term import (
     Decision,
     TermState,
@@ -27,7 +30,6 @@ from caseflow.domain.term import (
     statutory_penalty,
     suspended_days,
     term_start,
-    term_waits_for_dublin,
 )
 
 
@@ -35,18 +37,30 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def cohort(lodged_on: date, policy: Policy) -> str:
-    """Taskforce if lodged before the cut-off (2020 letter: before 1 Apr 2020), else regular."""
-    return "taskforce" if lodged_on < policy.taskforce_cutoff else "regular"
+CaseStatus = Literal["open", "dublin", "decided", "withdrawn"]
 
 
-def case_status(term: TermState | None, dublin: DublinState | None, policy: Policy) -> str:
-    """open | dublin | decided | withdrawn."""
-    if term is not None and term.decision is not None:
-        return "withdrawn" if term.decision.outcome == "withdrawn" else "decided"
-    if term is not None and term_waits_for_dublin(term):
+def status_of(outcome: str | None, *, term_waits: bool, dublin_open: bool) -> CaseStatus:
+    """The status of a case from its parts: decided (withdrawn, for a withdrawal) once a
+    decision is issued; dublin while the national term waits for the Dublin procedure
+    (Vw 2000 art. 42(6)) or the Dublin service still runs one; open otherwise.
+
+    ``term_waits``: a term state exists and no term has started; ``dublin_open``: the Dublin
+    part is in a running stage. The deadline service knows the first, `caseflow case show`
+    joins the second from the Dublin service."""
+    if outcome is not None:
+        return "withdrawn" if outcome == "withdrawn" else "decided"
+    if term_waits or dublin_open:
         return "dublin"
     return "open"
+
+
+def case_status(term: TermState | None, dublin: DublinState | None, policy: Policy) -> CaseStatus:
+    """open | dublin | decided | withdrawn, from the term state (:func:`status_of`). A running
+    Dublin procedure always keeps the term waiting, so the term state alone decides it."""
+    outcome = term.decision.outcome if term is not None and term.decision is not None else None
+    waits = term is not None and term_start(term) is None
+    return status_of(outcome, term_waits=waits, dublin_open=False)
 
 
 def _term_view(term: TermState, as_of: date, policy: Policy) -> dict[str, JSONValue]:
@@ -98,7 +112,7 @@ def case_view(
             "on_time": not is_late(term, as_of, policy),
         }
     return {
-        "cohort": cohort(lodged_on, policy) if lodged_on is not None else None,
+        "cohort": cohort(lodged_on, policy.taskforce_cutoff) if lodged_on is not None else None,
         "status": case_status(term, dublin, policy),
         "track": term.track if term is not None else (dublin.track if dublin else None),
         "lodged_on": _iso(lodged_on),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,17 +87,10 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 5) -> asyn
     return pool
 
 
-def service_migrations(service: str) -> Path:
-    """The migrations folder of a service package (services/<name>/migrations)."""
-    return Path(__file__).resolve().parents[2] / "services" / service / "migrations"
-
-
-SERVICES = ("intake", "deadline", "dublin", "metrics")
-
-
-async def migrate_all(dsn: str, services: tuple[str, ...] = SERVICES) -> dict[str, list[int]]:
+async def migrate_all(dsn: str, schemas: Mapping[str, Path]) -> dict[str, list[int]]:
+    """Apply the missing migrations of every schema (schema -> its migrations folder)."""
     conn = await asyncpg.connect(dsn)
     try:
-        return {s: await migrate(conn, s, service_migrations(s)) for s in services}
+        return {schema: await migrate(conn, schema, folder) for schema, folder in schemas.items()}
     finally:
         await conn.close()

@@ -114,7 +114,8 @@ class Publisher:
             await asyncio.gather(*futures)
 
     async def partitions(self, topic: str) -> set[int]:
-        return await self._producer.partitions_for(topic)
+        found: set[int] = await self._producer.partitions_for(topic)
+        return found
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -186,7 +187,8 @@ class BatchConsumer:
 
     def highwater(self, tp: TopicPartition) -> int | None:
         """The fetch high-water mark: the broker's ListOffsets(latest) is not trusted."""
-        return self.consumer.highwater(tp)
+        high: int | None = self.consumer.highwater(tp)
+        return high
 
     async def lag(self) -> dict[TopicPartition, int]:
         """Records not yet consumed, per assigned partition (high-water mark minus position)."""

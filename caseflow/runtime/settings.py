@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     #: How often the live clock publishes a tick into every partition of case.events.
     tick_seconds: float = Field(default=2.0, gt=0)
     cohort_cutoff: date = date(2020, 4, 1)
+    #: The day by which the Taskforce stock is to be cleared (the 2020 letter's goal: mid-2021);
+    #: the metrics service draws the burn-down line to it.
+    taskforce_goal: date = date(2021, 7, 1)
     #: Days before a deadline on which deadline.warning fires.
     warning_thresholds: tuple[int, ...] = (56, 28, 14, 7, 1)
     #: Group-extension instruments held unlawful: their extensions are ignored everywhere.

@@ -30,7 +30,7 @@ def dump(value: Any) -> Any:
 
 
 def load(cls: type[T], data: Any) -> T:
-    return typing.cast(T, _loader(cls)(data))
+    return typing.cast(T, _loader(typing.cast(type, cls))(data))
 
 
 def _identity(value: Any) -> Any:

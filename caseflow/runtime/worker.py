@@ -1,4 +1,9 @@
-"""One consuming worker in the foreground: `caseflow run intake|dublin|deadline|metrics`."""
+"""One consuming worker in the foreground: `caseflow run intake|dublin|deadline|metrics`.
+
+The broker and the database come from the settings alone (``CASEFLOW_BROKER_URL`` or host and
+port, ``CASEFLOW_DATABASE_URL``); `caseflow run` fills them in from what `caseflow infra up`
+recorded before it starts a worker.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ import signal
 from collections.abc import Callable
 from typing import Protocol
 
-from caseflow.runtime.infra import endpoints
 from caseflow.runtime.settings import Settings
 
 
@@ -24,7 +28,9 @@ async def serve(make: Callable[..., Worker], settings: Settings) -> None:
 
     ``make`` builds the worker from the broker and database the settings point at (keywords
     ``bootstrap``, ``dsn`` and ``session_timeout_ms``)."""
-    bootstrap, dsn = endpoints(settings)
+    if not settings.database_url:
+        raise RuntimeError("no database: set CASEFLOW_DATABASE_URL (or run `caseflow infra up`)")
+    bootstrap, dsn = settings.bootstrap_servers, settings.database_url
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -10,15 +10,22 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from caseflow.domain.stock import Question, monthly_series, stock_figures
 from caseflow.events.envelope import CASE_ID_PATTERN, legal_date_of
-from caseflow.pipeline.figures import monthly_series, parse_until, term_figures
-from caseflow.runtime.operator import Handler, operator_token, problem
+from caseflow.runtime.operator import (
+    BadDate,
+    Handler,
+    date_param,
+    dates_param,
+    operator_token,
+    problem,
+)
 from caseflow.runtime.operator import guarded as guard
 from services.deadline import store
-from services.deadline.handlers import case_document, worklist_item
+from services.deadline.views import case_document, worklist_item
 
 if TYPE_CHECKING:
-    from caseflow.pipeline.service import FoldService
+    from caseflow.pipeline.spec import RunningFold
 
 COHORTS = ("taskforce", "regular")
 MAX_WITHIN_DAYS = 3660
@@ -60,7 +67,18 @@ def worklist_query(query: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def routes(service: FoldService) -> list[web.RouteDef]:
+def figures_question(query: Mapping[str, str]) -> Question:
+    """``until`` (required), ``decided_by`` (dates, comma-separated; default ``until``) and
+    ``penalties_by`` (default ``until``) of ``GET /v1/figures``."""
+    until = date_param(query, "until")
+    return Question(
+        until=until,
+        decided_by=dates_param(query, "decided_by", (until,)),
+        penalties_by=date_param(query, "penalties_by", until),
+    )
+
+
+def routes(service: RunningFold) -> list[web.RouteDef]:
     token = operator_token(service.settings)
 
     def guarded(handler: Handler) -> Handler:
@@ -97,16 +115,20 @@ def routes(service: FoldService) -> list[web.RouteDef]:
             }
         )
 
-    async def figures(_request: web.Request) -> web.StreamResponse:
-        """The letter's figures from every term state, by the function the replay uses."""
-        assert service.store is not None
-        return web.json_response(term_figures(await service.store.states(), service.policy))
+    async def figures(request: web.Request) -> web.StreamResponse:
+        """The stock figures from every term state, by the function the replay uses."""
+        try:
+            question = figures_question(request.query)
+        except BadDate as exc:
+            return problem(400, "bad_query", str(exc))
+        states = await service.store.states()
+        return web.json_response(stock_figures(states, service.policy, question).as_json())
 
     async def monthly(request: web.Request) -> web.StreamResponse:
-        until = parse_until(request.query)
-        if isinstance(until, str):
-            return problem(400, "bad_query", until)
-        assert service.store is not None
+        try:
+            until = date_param(request.query, "until")
+        except BadDate as exc:
+            return problem(400, "bad_query", str(exc))
         states = await service.store.states()
         return web.json_response(monthly_series(states, [], service.policy, until))
 
@@ -119,7 +141,7 @@ def routes(service: FoldService) -> list[web.RouteDef]:
 
 
 async def collect(
-    service: FoldService, *, within_days: int, cohort: str | None, track: int | None, limit: int
+    service: RunningFold, *, within_days: int, cohort: str | None, track: int | None, limit: int
 ) -> list[dict[str, Any]]:
     """Page through candidates in stored-deadline order. The stored deadline never exceeds the
     real one, so once the next candidate's stored deadline is past the last kept real deadline

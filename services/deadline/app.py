@@ -1,4 +1,5 @@
-"""Wiring of one deadline worker: the term fold over ``case.events`` with durable timers.
+"""The deadline service as the service host runs it: the term fold over ``case.events`` with
+durable timers, its operator API (api.py) and its business metrics (metrics.py).
 
 Ticks arrive after the Dublin service has passed them on (stage ``dublin``), so a side-inflow
 caused by a tick is always seen before that tick; they are passed on to ``case.deadlines``.
@@ -6,31 +7,23 @@ caused by a tick is always seen before that tick; they are passed on to ``case.d
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 from caseflow.events.topics import CASE_DEADLINES
-from caseflow.pipeline.service import FoldSpec, serve
+from caseflow.pipeline.spec import FoldSpec
 from caseflow.pipeline.timeline import TERM
-from caseflow.runtime.settings import Settings
 from services.deadline.api import routes
-from services.deadline.handlers import projection
 from services.deadline.metrics import collectors
+from services.deadline.views import projection
 
-SPEC = FoldSpec(
+FOLD = FoldSpec(
     name="deadline",
     fold=TERM,
-    migrations=Path(__file__).parent / "migrations",
     route=lambda _event: CASE_DEADLINES.name,
     tick_stage="dublin",
     forward_stage="deadline",
     forward_topic=CASE_DEADLINES.name,
-    port=lambda s: s.deadline_port,
     projection=projection,
     routes=routes,
     collectors=collectors,
 )
 
-
-def main(settings: Settings) -> None:
-    asyncio.run(serve(SPEC, settings))
+SPEC = FOLD.service()

@@ -12,22 +12,23 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from caseflow.domain.inflow import entered_between
+from caseflow.domain.stock import monthly_series
 from caseflow.events.envelope import CASE_ID_PATTERN, legal_date_of
-from caseflow.pipeline.figures import dublin_figures, monthly_series, parse_until
-from caseflow.runtime.operator import guarded, operator_token, problem
-from services.dublin.handlers import (
+from caseflow.runtime.operator import BadDate, date_param, guarded, operator_token, problem
+from services.dublin.store import DublinReader
+from services.dublin.views import (
     case_document,
     expiring_document,
     forecast_until,
     parse_within_days,
 )
-from services.dublin.store import DublinReader
 
 if TYPE_CHECKING:
-    from caseflow.pipeline.service import FoldService
+    from caseflow.pipeline.spec import RunningFold
 
 
-def routes(service: FoldService) -> list[web.RouteDef]:
+def routes(service: RunningFold) -> list[web.RouteDef]:
     assert service.pool is not None and service.store is not None
     store, policy = service.store, service.policy
     reader = DublinReader(service.pool, service.schema)
@@ -58,14 +59,22 @@ def routes(service: FoldService) -> list[web.RouteDef]:
         horizon = await reader.open_claims(as_of, forecast_until(as_of))
         return web.json_response(expiring_document(as_of, within, window, horizon))
 
-    async def figures(_request: web.Request) -> web.Response:
-        """The Dublin part of the letter's figures, by the same function the replay uses."""
-        return web.json_response(dublin_figures(await store.states(), policy))
+    async def figures(request: web.Request) -> web.Response:
+        """Cases that entered the national procedure from ``from`` to ``until`` (both dates
+        required, both included), by the same function the replay's figures use."""
+        try:
+            first, last = date_param(request.query, "from"), date_param(request.query, "until")
+        except BadDate as exc:
+            return problem(400, "bad_query", str(exc))
+        return web.json_response(
+            {"side_inflow": entered_between(await store.states(), first, last)}
+        )
 
     async def monthly(request: web.Request) -> web.Response:
-        until = parse_until(request.query)
-        if isinstance(until, str):
-            return problem(400, "bad_query", until)
+        try:
+            until = date_param(request.query, "until")
+        except BadDate as exc:
+            return problem(400, "bad_query", str(exc))
         series = monthly_series([], await store.states(), policy, until)
         return web.json_response(
             [{"month": r["month"], "side_inflow": r["side_inflow"]} for r in series]

@@ -1,4 +1,5 @@
-"""Wiring of one Dublin worker: the Dublin fold over ``case.events`` with durable timers.
+"""The Dublin service as the service host runs it: the Dublin fold over ``case.events`` with
+durable timers.
 
 It takes ticks straight from the clock and passes them on (stage ``dublin``) after publishing
 what they caused, side-inflow included, so the deadline service never runs ahead of it. Its own
@@ -7,19 +8,15 @@ API (api.py) and business metrics (metrics.py) read the projection it keeps in s
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 from caseflow.domain import Derived
 from caseflow.domain.derived import SideInflow
 from caseflow.events.topics import CASE_EVENTS, DUBLIN_EVENTS
-from caseflow.pipeline.service import FoldSpec, serve
+from caseflow.pipeline.spec import FoldSpec
 from caseflow.pipeline.timeline import DUBLIN
-from caseflow.runtime.settings import Settings
 from caseflow.runtime.ticks import CLOCK_STAGE
 from services.dublin.api import routes
-from services.dublin.handlers import projection
 from services.dublin.metrics import collectors
+from services.dublin.views import projection
 
 
 def route(event: Derived) -> str:
@@ -27,20 +24,16 @@ def route(event: Derived) -> str:
     return CASE_EVENTS.name if isinstance(event, SideInflow) else DUBLIN_EVENTS.name
 
 
-SPEC = FoldSpec(
+FOLD = FoldSpec(
     name="dublin",
     fold=DUBLIN,
-    migrations=Path(__file__).parent / "migrations",
     route=route,
     tick_stage=CLOCK_STAGE,
     forward_stage="dublin",
     forward_topic=CASE_EVENTS.name,
-    port=lambda s: s.dublin_port,
     projection=projection,
     routes=routes,
     collectors=collectors,
 )
 
-
-def main(settings: Settings) -> None:
-    asyncio.run(serve(SPEC, settings))
+SPEC = FOLD.service()

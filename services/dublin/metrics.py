@@ -1,38 +1,29 @@
 """The Dublin business metrics (``caseflow_dublin_…``), computed on scrape from the service's
 PostgreSQL projection so that every worker reports the same durable totals, cached a few
-seconds so that several scrapers do not multiply the queries. Labels are bounded: stage,
-outcome, failure and side-inflow reasons, window, and the enumerated Dublin member states.
+seconds (caseflow.runtime.scrape) so that several scrapers do not multiply the queries.
+Labels are bounded: stage, outcome, failure and side-inflow reasons, window, and the enumerated
+Dublin member states.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import threading
-import time
-from collections.abc import Callable, Coroutine, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from services.dublin.handlers import (
+from caseflow.runtime.scrape import ScrapeCollector
+from services.dublin.store import DublinReader
+from services.dublin.views import (
     EXPIRING_WINDOWS,
     FAILURE_REASONS,
     OPEN_STAGES,
     SIDE_INFLOW_REASONS,
     Figures,
 )
-from services.dublin.store import DublinReader
 
 if TYPE_CHECKING:
-    from caseflow.pipeline.service import FoldService
-
-log = logging.getLogger(__name__)
-
-CACHE_SECONDS = 5.0
-QUERY_TIMEOUT_SECONDS = 10.0
+    from caseflow.pipeline.spec import RunningFold
 
 
 def families(figures: Figures) -> list[Metric]:
@@ -82,52 +73,10 @@ def families(figures: Figures) -> list[Metric]:
     return found
 
 
-class DublinCollector(Collector):
-    """Reads the figures on the service's event loop from the scrape's thread (the service
-    renders /metrics in a worker thread), with a short cache; a failed read serves the last
-    figures rather than failing the scrape."""
-
-    def __init__(
-        self,
-        read: Callable[[], Coroutine[Any, Any, Figures]],
-        loop: asyncio.AbstractEventLoop,
-        cache_seconds: float = CACHE_SECONDS,
-    ) -> None:
-        self._read = read
-        self._loop = loop
-        self._cache_seconds = cache_seconds
-        self._lock = threading.Lock()
-        self._figures: Figures | None = None
-        self._read_at = float("-inf")
-
-    def _current(self) -> Figures | None:
-        with self._lock:
-            if time.monotonic() - self._read_at < self._cache_seconds:
-                return self._figures
-            if _on_loop(self._loop):
-                return self._figures  # blocking the loop on itself would deadlock
-            try:
-                future = asyncio.run_coroutine_threadsafe(self._read(), self._loop)
-                self._figures = future.result(QUERY_TIMEOUT_SECONDS)
-                self._read_at = time.monotonic()
-            except Exception:  # a scrape must not fail because the database hiccupped
-                log.warning("dublin metrics query failed; serving the last figures", exc_info=True)
-            return self._figures
-
-    def collect(self) -> Iterator[Metric]:
-        figures = self._current()
-        if figures is not None:
-            yield from families(figures)
+async def compute(reader: DublinReader) -> list[Metric]:
+    return families(await reader.figures())
 
 
-def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
-
-
-def collectors(service: FoldService, registry: CollectorRegistry) -> None:
-    assert service.pool is not None
-    reader = DublinReader(service.pool, service.schema)
-    registry.register(DublinCollector(reader.figures, asyncio.get_running_loop()))
+def collectors(fold: RunningFold) -> list[Collector]:
+    reader = DublinReader(fold.pool, fold.schema)
+    return [ScrapeCollector(lambda: compute(reader), name="dublin")]

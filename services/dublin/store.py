@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import asyncpg
 
 from caseflow.events.envelope import legal_date_of
-from services.dublin.handlers import (
+from services.dublin.views import (
     ACCEPTED_STAGES,
     EXPIRING_WINDOWS,
     OPEN_STAGES,

@@ -1,7 +1,7 @@
 """The ledger: what intake writes per batch (log, case register, accounting, source positions).
 
 Two implementations prove the same contract (tests/integration/intake/test_ledger_contract.py):
-memory.py for tests and replays, store.py for PostgreSQL. Both take a batch in two steps:
+memory.py for tests, store.py for PostgreSQL. Both take a batch in two steps:
 :meth:`Ledger.view` loads what admission needs to judge it, :meth:`Ledger.record` writes the
 outcomes in one transaction, after the batch was published.
 """
@@ -12,12 +12,16 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from services.intake.handlers import Accepted, CaseState, Duplicate, Origin, Outcome
-
-if TYPE_CHECKING:
-    from services.intake.memory import MemoryRegister
+from services.intake.admission import (
+    Accepted,
+    CaseState,
+    Duplicate,
+    MemoryRegister,
+    Origin,
+    Outcome,
+)
 
 #: (topic, partition) of a Kafka source.
 Partition = tuple[str, int]

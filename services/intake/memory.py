@@ -1,12 +1,12 @@
-"""In-memory register and ledger: for `caseflow replay`, unit tests and the ledger contract."""
+"""The ledger in memory: for unit tests and the ledger contract (tests/integration/intake)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from services.intake.handlers import Accepted, CaseState, Outcome
+from services.intake.admission import Accepted, CaseState, MemoryRegister, Outcome
 from services.intake.ledger import (
     Partition,
     Settled,
@@ -18,30 +18,6 @@ from services.intake.ledger import (
     next_positions,
     tally,
 )
-
-
-class MemoryRegister:
-    """A :class:`~services.intake.handlers.Register` in two dicts.
-
-    ``changed`` collects the cases touched since creation: a ledger view uses it to know which
-    rows of the case register a batch must write.
-    """
-
-    def __init__(self, known: Iterable[str] = (), cases: Iterable[CaseState] = ()) -> None:
-        self.ids: set[str] = set(known)
-        self.cases: dict[str, CaseState] = {c.case_id: c for c in cases}
-        self.changed: dict[str, CaseState] = {}
-
-    def known(self, event_id: str) -> bool:
-        return event_id in self.ids
-
-    def case(self, case_id: str) -> CaseState | None:
-        return self.cases.get(case_id)
-
-    def remember(self, event_id: str, case: CaseState) -> None:
-        self.ids.add(event_id)
-        self.cases[case.case_id] = case
-        self.changed[case.case_id] = case
 
 
 @dataclass(frozen=True, slots=True)

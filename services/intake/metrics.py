@@ -1,4 +1,4 @@
-"""The intake's Prometheus metrics, on a registry of its own (served at GET /metrics).
+"""The intake's Prometheus metrics, on its service's registry (served at GET /metrics).
 
 Process counters reset when a worker restarts; the ``caseflow_intake_ledger_*`` gauges carry
 the durable totals from PostgreSQL (all workers, since the log began), refreshed periodically.
@@ -13,14 +13,13 @@ from collections.abc import Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from services.intake.handlers import Outcome
+from services.intake.admission import Outcome
 from services.intake.ledger import Totals
 
 
 class IntakeMetrics:
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        r = self.registry
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = r = registry if registry is not None else CollectorRegistry()
         self.events = Counter(
             "caseflow_intake_events",
             "Events received, by partner and outcome (accepted, duplicate, rejected).",

@@ -13,7 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.intake.handlers import PARTNERS
+from services.intake.admission import PARTNERS
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 

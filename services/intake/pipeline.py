@@ -22,7 +22,7 @@ from aiokafka.structs import ConsumerRecord
 from caseflow.events.topics import CASE_EVENTS, INTAKE_REJECTED, key_for
 from caseflow.runtime.clock import Clock
 from caseflow.runtime.kafka import Outgoing
-from services.intake.handlers import (
+from services.intake.admission import (
     Accepted,
     Candidate,
     Origin,

@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 
 from caseflow.runtime.db import migrate
-from services.intake.handlers import Accepted, CaseState, Outcome
+from services.intake.admission import Accepted, CaseState, MemoryRegister, Outcome
 from services.intake.ledger import (
     Partition,
     Settled,
@@ -22,7 +22,6 @@ from services.intake.ledger import (
     next_positions,
     tally,
 )
-from services.intake.memory import MemoryRegister
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA = "intake"

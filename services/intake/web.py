@@ -1,4 +1,4 @@
-"""The intake's HTTP server: POST /v1/events (partners), /v1/accounting, /metrics, /healthz.
+"""The intake's HTTP routes: POST /v1/events (partners) and GET /v1/accounting (the operator).
 
 Only transport lives here: authenticate, read and split the body, hand the events to the same
 batch procedure as the Kafka path (pipeline.Intake), and turn outcomes into a status code.
@@ -15,11 +15,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from caseflow.events import Reason
 from caseflow.runtime.operator import guarded
-from services.intake.handlers import AUTHORISATION, Check, Origin, Outcome
+from services.intake.admission import AUTHORISATION, Check, Origin, Outcome
 from services.intake.ledger import Ledger
 from services.intake.partners import Partners
 from services.intake.pipeline import Intake, Item
@@ -35,7 +34,7 @@ UNREADABLE = frozenset(
 )
 
 
-def create_web_app(
+def routes(
     intake: Intake,
     partners: Partners,
     ledger: Ledger,
@@ -43,10 +42,11 @@ def create_web_app(
     max_body_bytes: int,
     max_batch_events: int,
     rate_per_second: float = math.inf,
-    health: Callable[[], dict[str, Any]] = lambda: {},
     clock: Callable[[], float] = time.monotonic,
     operator_token: str | None = None,
-) -> web.Application:
+) -> list[web.RouteDef]:
+    """The partners' ``POST /v1/events`` and the operator's ``GET /v1/accounting`` (the service
+    host adds ``/metrics``, ``/healthz`` and ``/readyz``)."""
     metrics = intake.metrics
     limiter = RateLimiter(rate_per_second, clock=clock)
 
@@ -110,23 +110,12 @@ def create_web_app(
             }
         )
 
-    async def get_metrics(_request: web.Request) -> web.Response:
-        return web.Response(
-            body=generate_latest(metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
-        )
-
-    async def get_health(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", **health()})
-
-    # A little headroom so an over-long body reaches our own 413, not aiohttp's plain one.
-    app = web.Application(client_max_size=max_body_bytes + 1)
-    app.router.add_post("/v1/events", post_events)
     # Counts per partner are the operator's, not a partner's: the operator credential, or
     # loopback only when none is set (caseflow.runtime.operator).
-    app.router.add_get("/v1/accounting", guarded(get_accounting, operator_token))
-    app.router.add_get("/metrics", get_metrics)
-    app.router.add_get("/healthz", get_health)
-    return app
+    return [
+        web.post("/v1/events", post_events),
+        web.get("/v1/accounting", guarded(get_accounting, operator_token)),
+    ]
 
 
 RATE_LIMITED = "rate_limited"

@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from services.metrics.figures import (
+from services.metrics.families import (
     DUE_WITHIN_DAYS,
     FORECAST_WINDOW_DAYS,
     OPEN_STAGES,
@@ -21,7 +21,7 @@ from services.metrics.figures import (
     Aggregates,
     PenaltyRow,
 )
-from services.metrics.handlers import Row, Tick
+from services.metrics.projection import Row, Tick
 
 SCHEMA = "metrics"
 
@@ -33,6 +33,8 @@ COLUMNS: dict[str, str] = {
     "lodged_on": "date",
     "phase": "text",
     "deadline": "date",
+    "term_start": "date",
+    "term_from_lodging": "boolean",
     "decided_on": "date",
     "outcome": "text",
     "timeliness": "text",
@@ -149,8 +151,9 @@ class Projection:
         rows = await self.pool.fetch(f"SELECT stage, at, mode FROM {SCHEMA}.clock")
         return [(r["stage"], r["at"], r["mode"]) for r in rows]
 
-    async def aggregates(self, today: date | None) -> Aggregates:
-        """The aggregates as of ``today`` (the pipeline day); date-bound ones need a day."""
+    async def aggregates(self, today: date | None, cutoff: date) -> Aggregates:
+        """The aggregates as of ``today`` (the pipeline day); date-bound ones need a day.
+        ``cutoff``: the Taskforce's (the policy's cohort cut-off)."""
         agg = Aggregates()
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
             agg.clock = [
@@ -178,12 +181,7 @@ class Projection:
                     list(OPEN_STAGES),
                 )
             ]
-            row = await conn.fetchrow(
-                f"""SELECT count(*) AS assigned, count(decided_on) AS decided
-                    FROM {SCHEMA}.cases WHERE cohort = 'taskforce' AND lodged_on IS NOT NULL"""
-            )
-            agg.taskforce = (row["assigned"], row["decided"])
-            agg.taskforce_open = row["assigned"] - row["decided"]
+            agg.backlog = await _backlog(conn, cutoff, today)
             agg.decisions = [
                 (r["cohort"], r["timeliness"], r["n"])
                 for r in await conn.fetch(
@@ -251,12 +249,25 @@ async def _dated(conn: asyncpg.Connection, agg: Aggregates, today: date) -> None
         today,
     )
     agg.transfers_due = [(d, transfers[f"d{d}"]) for d in TRANSFER_DUE_WITHIN_DAYS]
-    agg.window_decisions = await conn.fetchval(
-        f"""SELECT count(*) FROM {SCHEMA}.events e JOIN {SCHEMA}.cases c USING (case_id)
-            WHERE e.type = 'decision.issued' AND c.cohort = 'taskforce'
-              AND e.on_date > $1::date - {FORECAST_WINDOW_DAYS} AND e.on_date <= $1::date""",
+
+
+async def _backlog(
+    conn: asyncpg.Connection, cutoff: date, today: date | None
+) -> list[tuple[date, date | None, date | None, bool, int]]:
+    """The Taskforce predicate's inputs of every case lodged before the cut-off, grouped: the
+    term runs from ``term_start``, or from the lodging when a term.changed started it there."""
+    rows = await conn.fetch(
+        f"""SELECT lodged_on,
+                   CASE WHEN term_from_lodging THEN lodged_on ELSE term_start END AS term_start,
+                   decided_on,
+                   coalesce(decided_on > $2::date - {FORECAST_WINDOW_DAYS}
+                            AND decided_on <= $2::date, false) AS recent,
+                   count(*) AS n
+            FROM {SCHEMA}.cases WHERE lodged_on < $1::date GROUP BY 1, 2, 3, 4""",
+        cutoff,
         today,
     )
+    return [(r["lodged_on"], r["term_start"], r["decided_on"], r["recent"], r["n"]) for r in rows]
 
 
 async def _penalties(conn: asyncpg.Connection) -> dict[str, list[PenaltyRow]]:

@@ -35,13 +35,13 @@ from urllib.parse import urlsplit
 import aiohttp
 import asyncpg
 
-from caseflow.demo import drive, months_of, scenario_file
-from caseflow.pipeline.offline import replay
-from caseflow.runtime import infra
+from caseflow.ops import infra
+from caseflow.ops.clock import advance
+from caseflow.ops.demo import drive, months_of, scenario_file
+from caseflow.ops.registry import pipeline_groups
+from caseflow.ops.replay import replay
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings, load_settings
-from caseflow.runtime.supervisor import pipeline_groups
-from caseflow.runtime.ticker import advance
 from caseflow.runtime.ticks import wait_until_processed
 from tests.integration.pipeline_harness import Pipeline, free_port
 
@@ -77,7 +77,7 @@ class Worker:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "caseflow.cli", "run", self.service],
+                [sys.executable, "-m", "caseflow.ops.cli", "run", self.service],
                 env={**self.env, PORT_ENV[self.service]: str(self.port)},
                 cwd=ROOT,
                 stdout=out,
@@ -288,7 +288,9 @@ class Chaos:
             restarted_at = time.monotonic()
             await asyncio.to_thread(restart_postgres, state, POSTGRES_DOWN_S)
             print("chaos: PostgreSQL restarted", flush=True)
-            await wait_until_processed(state.broker_address, pipeline_groups(), timeout=300)
+            await wait_until_processed(
+                state.broker_address, pipeline_groups(self.settings()), timeout=300
+            )
             self.figures.postgres_restarts.append(time.monotonic() - restarted_at)
 
     async def _kill_one(
@@ -315,7 +317,9 @@ class Chaos:
         await victim.healthy(http)
         # Recovered: the restarted worker answers and the pipeline has caught up with
         # everything published so far (its group took the partitions back and committed).
-        await wait_until_processed(state.broker_address, pipeline_groups(), timeout=300)
+        await wait_until_processed(
+            state.broker_address, pipeline_groups(self.settings()), timeout=300
+        )
         self.figures.recoveries.append(time.monotonic() - killed_at)
         if self.figures.kills % 10 == 0:
             print(f"chaos: {self.figures.kills} kills so far", flush=True)

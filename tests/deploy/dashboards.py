@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ def panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from panel.get("panels", [])  # panels collapsed inside a row
 
 
+def variables(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {v["name"]: v for v in dashboard.get("templating", {}).get("list", [])}
+
+
 def queries() -> list[tuple[str, str, str]]:
     """(dashboard title, panel title, expr) for every query of every dashboard."""
     return [
@@ -34,6 +39,30 @@ def queries() -> list[tuple[str, str, str]]:
     ]
 
 
+def annotations() -> list[tuple[str, dict[str, Any]]]:
+    """(dashboard title, annotation) for every Prometheus annotation query."""
+    return [
+        (board["title"], a)
+        for board in map(load, DASHBOARDS)
+        for a in board["annotations"]["list"]
+        if a["datasource"].get("type") == "prometheus"
+    ]
+
+
+def _all_values() -> dict[str, str]:
+    """What Grafana puts in for each query variable left at "All"."""
+    return {
+        name: variable["allValue"]
+        for board in map(load, DASHBOARDS)
+        for name, variable in variables(board).items()
+        if variable["type"] == "query"
+    }
+
+
 def runnable(expr: str) -> str:
-    """A panel query as Prometheus itself can run it (Grafana's variables substituted)."""
-    return expr.replace("$__rate_interval", RATE_INTERVAL)
+    """A panel query as Prometheus itself can run it (Grafana's variables substituted, every
+    template variable at "All")."""
+    expr = expr.replace("$__rate_interval", RATE_INTERVAL)
+    for name, value in _all_values().items():
+        expr = re.sub(rf"\$\{{{name}\}}|\${name}\b", value, expr)
+    return expr

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
+from caseflow.ops.registry import SERVICES
 from caseflow.runtime.settings import Settings
-from caseflow.runtime.supervisor import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -26,12 +26,13 @@ def compose() -> dict[str, Any]:
 
 
 def scrape_targets() -> dict[str, str]:
+    """job -> "name:port" of every caseflow job, found by DNS on the compose service name."""
     config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
     return {
-        job["job_name"]: target
+        job["job_name"]: f"{name}:{sd['port']}"
         for job in config["scrape_configs"]
-        for group in job["static_configs"]
-        for target in group["targets"]
+        for sd in job.get("dns_sd_configs", [])
+        for name in sd["names"]
     }
 
 
@@ -118,6 +119,7 @@ def test_scrape_targets_match_compose_services_and_ports() -> None:
         "metrics": defaults.metrics_port,
     }
     targets = scrape_targets()
+    assert set(targets) == {f"caseflow-{name}" for name in ports}
     for name, port in ports.items():
         assert targets[f"caseflow-{name}"] == f"{name}:{port}"
         service = services[name]
@@ -129,6 +131,55 @@ def test_scrape_targets_match_compose_services_and_ports() -> None:
     (am,) = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
     host, port = am.split(":")
     assert host in services and services[host]["ports"] == [f"127.0.0.1:{port}:{port}"]
+
+
+def test_every_replica_is_scraped() -> None:
+    """`docker compose up --scale deadline=3`: a compose service name resolves (A records) to
+    every replica, so DNS discovery finds three targets where a static target found one."""
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    for job in config["scrape_configs"]:
+        if not job["job_name"].startswith("caseflow-"):
+            continue
+        assert "static_configs" not in job, job["job_name"]
+        (sd,) = job["dns_sd_configs"]
+        assert sd["type"] == "A", job["job_name"]
+        assert len(sd["names"]) == 1 and "." not in sd["names"][0], job["job_name"]
+    for name in ("intake", "deadline", "dublin", "metrics"):
+        service = compose()["services"][name]
+        # A fixed container name or a published host port would make a second replica fail.
+        assert "container_name" not in service, name
+    assert "ports" not in compose()["services"]["deadline"]
+
+
+def flags(service: str) -> dict[str, str]:
+    command = compose()["services"][service]["command"]
+    return dict(arg.removeprefix("--").split("=", 1) for arg in command if arg.startswith("--"))
+
+
+def test_prometheus_keeps_two_years_and_knows_its_url() -> None:
+    prometheus = flags("prometheus")
+    retention = prometheus["storage.tsdb.retention.time"]
+    assert retention.endswith("d") and int(retention[:-1]) >= 2 * 365
+    assert prometheus["storage.tsdb.retention.size"].endswith("GB")
+    for service, port in (("prometheus", 9090), ("alertmanager", 9093)):
+        url = flags(service)["web.external-url"]
+        assert url.startswith(("http://", "https://")) and f":{port}" in url, service
+
+
+def test_runbook_links_resolve_in_the_deployment() -> None:
+    """The default runbook base is Prometheus' own /user/ assets, which serve docs/runbooks."""
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    base = config["global"]["external_labels"]["runbook_base_url"]
+    prometheus = flags("prometheus")
+    assert base == prometheus["web.external-url"].rstrip("/") + "/user/runbooks"
+    assert prometheus["web.user-assets"] == "/etc/prometheus/user"
+    volumes = compose()["services"]["prometheus"]["volumes"]
+    assert "./docs/runbooks:/etc/prometheus/user/runbooks:ro" in volumes
+
+
+def test_alertmanager_has_the_time_zone_of_its_office_hours() -> None:
+    volumes = compose()["services"]["alertmanager"]["volumes"]
+    assert "/usr/share/zoneinfo:/usr/share/zoneinfo:ro" in volumes
 
 
 def test_prometheus_mounts_the_rules_it_loads() -> None:

@@ -19,10 +19,10 @@ import yaml
 from aiokafka import AIOKafkaConsumer
 
 from caseflow.events.topics import TOPICS
+from caseflow.ops.registry import SERVICES
 from caseflow.runtime.faust_app import create_app
 from caseflow.runtime.kafka import BatchConsumer, Publisher, client_options
 from caseflow.runtime.settings import Settings
-from caseflow.runtime.supervisor import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"

@@ -22,6 +22,7 @@ from tests.integration.pipeline_harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "rules"
+PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 ALERTMANAGER_CONFIG = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
 ALERTMANAGER_BINARIES = ("prometheus-alertmanager", "alertmanager")
 
@@ -95,11 +96,18 @@ def prometheus(
     rule_files: list[Path],
     alertmanager_port: int | None = None,
 ) -> Iterator[Prometheus]:
-    """Prometheus scraping ``job -> port`` on 127.0.0.1 every second, rules every second."""
+    """Prometheus scraping ``job -> port`` on 127.0.0.1 every second, rules every second, with
+    the deployed external labels."""
     folder = tmp / "prometheus"
     folder.mkdir(parents=True, exist_ok=True)
+    deployed = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
     config: dict[str, Any] = {
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "global": {
+            "scrape_interval": "1s",
+            "evaluation_interval": "1s",
+            # The runbook setting, as deployed: alerts carry the deployed runbook URLs.
+            "external_labels": deployed["global"]["external_labels"],
+        },
         "rule_files": [str(p) for p in rule_files],
         "scrape_configs": [
             {"job_name": job, "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
@@ -108,7 +116,10 @@ def prometheus(
     }
     if alertmanager_port is not None:
         config["alerting"] = {
-            "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]
+            "alert_relabel_configs": deployed["alerting"]["alert_relabel_configs"],
+            "alertmanagers": [
+                {"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}
+            ],
         }
     (folder / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = free_port()
@@ -125,14 +136,15 @@ def prometheus(
 
 
 @contextlib.contextmanager
-def alertmanager(tmp: Path) -> Iterator[str]:
-    """Alertmanager with the deployed configuration; yields its base URL."""
+def alertmanager(tmp: Path, config: Path = ALERTMANAGER_CONFIG) -> Iterator[str]:
+    """Alertmanager with the deployed configuration (or one derived from it); yields its base
+    URL."""
     folder = tmp / "alertmanager"
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [
         binary(*ALERTMANAGER_BINARIES) or "alertmanager",
-        f"--config.file={ALERTMANAGER_CONFIG}",
+        f"--config.file={config}",
         f"--storage.path={folder / 'data'}",
         f"--web.listen-address=127.0.0.1:{port}",
         "--cluster.listen-address=",  # a single instance: no gossip port to collide on

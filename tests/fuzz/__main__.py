@@ -21,9 +21,8 @@ from pathlib import Path
 import asyncpg
 
 from caseflow.events import Decoded, Reason, Rejection, decode
-from caseflow.runtime import infra
+from caseflow.ops import infra, registry
 from caseflow.runtime.settings import load_settings
-from services.intake.app import Worker
 from tests.fuzz.http import fuzz_http, specials
 from tests.fuzz.inputs import generate
 from tests.integration.intake.conftest import create_topic
@@ -96,7 +95,7 @@ async def main(args: argparse.Namespace) -> int:
             "intake_rate_per_second": 1e9,
         }
     )
-    worker = Worker(worker_settings, bootstrap=bootstrap, dsn=dsn, schema=schema)
+    worker = registry.host("intake", worker_settings, bootstrap=bootstrap, dsn=dsn, schema=schema)
     await worker.start()
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))

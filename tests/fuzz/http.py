@@ -10,6 +10,7 @@ client, very deep JSON and huge numbers.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import random
 import time
@@ -22,7 +23,7 @@ import aiohttp
 
 from caseflow.events import Reason
 from caseflow.events.partner import PARTNER_TYPES
-from services.intake.handlers import PARTNERS, Check
+from services.intake.admission import PARTNERS, Check
 from tests.fuzz.inputs import deep_json, generate, valid
 
 SINGLE = "application/cloudevents+json"
@@ -177,7 +178,7 @@ async def send(
         tally.requests += 1
         try:
             async with http.post(
-                "/v1/events", data=body, headers=_auth(partner, content_type)
+                "/v1/events", data=io.BytesIO(body), headers=_auth(partner, content_type)
             ) as response:
                 status = response.status
                 retry = response.headers.get("Retry-After", "1")
@@ -239,7 +240,9 @@ async def specials(url: str, run: str, *, max_batch: int, events: int = 10_000) 
     limits = aiohttp.ClientTimeout(total=120, sock_read=60)
     async with aiohttp.ClientSession(base_url=url, timeout=limits) as http:
         async with http.post(
-            "/v1/events", data=json.dumps(lodgings), headers=_auth("ind", BATCH)
+            "/v1/events",
+            data=io.BytesIO(json.dumps(lodgings).encode()),
+            headers=_auth("ind", BATCH),
         ) as r:
             out.big_batch_status = r.status
             out.big_batch_error = (await r.json()).get("error", "")
@@ -302,11 +305,13 @@ async def specials(url: str, run: str, *, max_batch: int, events: int = 10_000) 
             "lone_surrogate": text.replace(b'"case-', b'"case-\\udc00'),
         }
         for name, body in hostile.items():
-            async with http.post("/v1/events", data=body, headers=_auth("ind", SINGLE)) as r:
+            raw = io.BytesIO(body)
+            async with http.post("/v1/events", data=raw, headers=_auth("ind", SINGLE)) as r:
                 answer = await r.json()
                 results = answer.get("results") or [{}]
                 out.hostile[name] = (r.status, results[0].get("reason"))
         batch = b"[" + deep_json(50_000) + b"]"
-        async with http.post("/v1/events", data=batch, headers=_auth("ind", BATCH)) as r:
+        raw = io.BytesIO(batch)
+        async with http.post("/v1/events", data=raw, headers=_auth("ind", BATCH)) as r:
             out.hostile["deep_batch_50k"] = (r.status, None)
     return out

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from caseflow.runtime import infra
-from caseflow.runtime.infra import InfraState
+from caseflow.ops import infra
+from caseflow.ops.infra import InfraState
 from caseflow.runtime.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

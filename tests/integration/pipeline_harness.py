@@ -21,28 +21,19 @@ from caseflow.domain import case_view
 from caseflow.events import decode
 from caseflow.events.codec import Decoded
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, DUBLIN_EVENTS
-from caseflow.pipeline.service import FoldService
+from caseflow.ops import infra, registry
+from caseflow.ops.clock import noon
+from caseflow.ops.publish import publish_kafka
 from caseflow.pipeline.store import FoldStore
-from caseflow.runtime import infra
 from caseflow.runtime.db import create_pool
+from caseflow.runtime.host import Host
 from caseflow.runtime.kafka import Publisher
 from caseflow.runtime.policy import policy_from
 from caseflow.runtime.settings import Settings, load_settings
-from caseflow.runtime.ticker import noon
 from caseflow.runtime.ticks import publish_tick, wait_until_processed
-from services.deadline.app import SPEC as DEADLINE
-from services.dublin.app import SPEC as DUBLIN
-from services.intake.app import Worker as IntakeWorker
-from services.intake.client import publish_kafka
-from services.metrics.app import GROUP as METRICS_GROUP
-from services.metrics.app import TOPICS as METRICS_TOPICS
-from services.metrics.app import MetricsService
-
-GROUPS = {
-    "caseflow-intake": ("partner.events",),
-    "caseflow-dublin": ("case.events",),
-    "caseflow-deadline": ("case.events",),
-}
+from services.deadline.app import FOLD as DEADLINE
+from services.dublin.app import FOLD as DUBLIN
+from services.metrics.app import spec as metrics_spec
 
 
 def free_port() -> int:
@@ -58,7 +49,7 @@ class Pipeline:
     dsn: str
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     stops: list[asyncio.Event] = field(default_factory=list)
-    services: dict[str, Any] = field(default_factory=dict)
+    services: dict[str, Host] = field(default_factory=dict)
     #: In-process deadline workers; 0 when a test runs them as processes of its own.
     deadline_workers: int = 1
     #: Also run the metrics worker (its consumer group then counts for "settled").
@@ -66,28 +57,30 @@ class Pipeline:
 
     @property
     def groups(self) -> dict[str, tuple[str, ...]]:
-        return {**GROUPS, METRICS_GROUP: METRICS_TOPICS} if self.metrics else GROUPS
+        names = ("intake", "dublin", "deadline", *(("metrics",) if self.metrics else ()))
+        return {
+            group: topics
+            for name in names
+            if (consumer := registry.SERVICES[name].consumer(self.settings)) is not None
+            for group, topics in [consumer]
+        }
 
     async def start(self) -> None:
-        def fold(spec: Any) -> FoldService:
-            return FoldService(
-                spec, self.settings, bootstrap=self.bootstrap, dsn=self.dsn, session_timeout_ms=6000
-            )
-
-        intake = IntakeWorker(
-            self.settings, bootstrap=self.bootstrap, dsn=self.dsn, session_timeout_ms=6000
-        )
-        self.services = {"intake": intake, "dublin": fold(DUBLIN)}
-        for i in range(self.deadline_workers):
-            self.services["deadline" if i == 0 else f"deadline-{i}"] = fold(DEADLINE)
-        if self.metrics:
-            self.services["metrics"] = MetricsService(
+        def host(name: str, **extra: Any) -> Host:
+            return registry.host(
+                name,
                 self.settings,
                 bootstrap=self.bootstrap,
                 dsn=self.dsn,
                 session_timeout_ms=6000,
-                cache_seconds=0.5,
+                **extra,
             )
+
+        self.services = {"intake": host("intake"), "dublin": host("dublin")}
+        for i in range(self.deadline_workers):
+            self.services["deadline" if i == 0 else f"deadline-{i}"] = host("deadline")
+        if self.metrics:
+            self.services["metrics"] = host("metrics", spec=metrics_spec(cache_seconds=0.5))
         for service in self.services.values():
             await self._run(service)
 

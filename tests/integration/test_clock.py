@@ -43,7 +43,7 @@ async def test_live_clock_ticks_every_partition_until_stopped(bootstrap: str, ds
         "CASEFLOW_TICK_SECONDS": "0.5",
     }
     clock = subprocess.Popen(
-        [sys.executable, "-m", "caseflow.cli", "run", "clock"],
+        [sys.executable, "-m", "caseflow.ops.cli", "run", "clock"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

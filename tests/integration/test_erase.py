@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from caseflow.erase import ERASERS, erase_case
+from caseflow.ops.erase import ERASERS, erase_case
 from tests.integration.pipeline_harness import pipeline
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -65,7 +65,16 @@ async def _cli(
 ) -> subprocess.CompletedProcess[str]:
     """`caseflow case erase …` as an operator runs it, in its own process."""
     env = {**os.environ, "CASEFLOW_DATABASE_URL": dsn}
-    command = [sys.executable, "-m", "caseflow.cli", "--home", str(home), "case", "erase", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "caseflow.ops.cli",
+        "--home",
+        str(home),
+        "case",
+        "erase",
+        *args,
+    ]
     return await asyncio.to_thread(
         subprocess.run, command, input=answer, capture_output=True, text=True, env=env, timeout=60
     )

@@ -17,9 +17,9 @@ from caseflow.events import decode, encode, headers, key_for
 from caseflow.events.codec import Decoded
 from caseflow.events.envelope import Envelope
 from caseflow.events.topics import TOPICS
-from caseflow.runtime import infra
-from caseflow.runtime.db import SERVICES, migrate, service_migrations
-from caseflow.runtime.infra import pid_alive
+from caseflow.ops import infra, registry
+from caseflow.ops.infra import pid_alive
+from caseflow.runtime.db import migrate
 from caseflow.runtime.settings import load_settings
 
 
@@ -105,7 +105,8 @@ async def test_every_service_owns_a_migrated_schema(dsn: str) -> None:
         }
     finally:
         await conn.close()
-    assert set(SERVICES) <= schemas
+    assert set(registry.schemas()) == {"intake", "deadline", "dublin", "metrics"}
+    assert set(registry.schemas()) <= schemas
 
 
 async def test_migrations_applied_twice_are_a_no_op(dsn: str, tmp_path: Path) -> None:
@@ -133,7 +134,7 @@ async def test_concurrent_workers_migrate_once(dsn: str) -> None:
     schema = f"t_{uuid.uuid4().hex[:10]}"
     try:
         results = await asyncio.gather(
-            *(migrate(c, schema, service_migrations("intake")) for c in conns)
+            *(migrate(c, schema, registry.schemas()["intake"]) for c in conns)
         )
         applied = [r for r in results if r]
         assert applied == [[1]], "exactly one worker applies the migration, the others none"
@@ -149,7 +150,7 @@ def test_infra_cli_up_twice_status_and_down_leaves_no_process(tmp_path: Path) ->
     import os
 
     full_env = {**os.environ, **env}
-    cli = [sys.executable, "-m", "caseflow.cli", *env_args]
+    cli = [sys.executable, "-m", "caseflow.ops.cli", *env_args]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

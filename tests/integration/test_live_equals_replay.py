@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from caseflow.domain import Policy
-from caseflow.pipeline.offline import replay
+from caseflow.ops.replay import replay
 from tests.integration.pipeline_harness import pipeline
 
 DATA = Path(__file__).resolve().parents[1] / "data"

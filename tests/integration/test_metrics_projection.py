@@ -9,15 +9,16 @@ from datetime import UTC, date, datetime
 import asyncpg
 import pytest
 
+from caseflow.ops.registry import schemas
 from caseflow.runtime.db import create_pool, migrate
-from services.metrics.app import MIGRATIONS
-from services.metrics.figures import figures
-from services.metrics.handlers import on_batch
+from services.metrics.families import figures
+from services.metrics.projection import on_batch
 from services.metrics.store import SCHEMA, Projection
 from tests.unit.metrics.records import dead_letter, event, tick
 
 pytestmark = pytest.mark.infra
 CUTOFF = date(2020, 4, 1)
+GOAL = date(2021, 7, 1)
 D = date.fromisoformat
 
 
@@ -26,7 +27,7 @@ async def projection(dsn: str) -> AsyncIterator[Projection]:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        await migrate(conn, SCHEMA, MIGRATIONS)
+        await migrate(conn, SCHEMA, schemas()["metrics"])
     finally:
         await conn.close()
     pool = await create_pool(dsn)
@@ -71,6 +72,50 @@ def stream() -> list[object]:
                 "deadline": "2020-06-01",
                 "absolute_deadline": "2021-09-01",
             },
+            source="deadline",
+        ),
+        event(
+            "case.deadlines",
+            "tf-2",
+            2,
+            "term.started",
+            D("2019-12-08"),
+            {
+                "starts_on": "2019-12-08",
+                "deadline": "2020-06-08",
+                "absolute_deadline": "2021-09-08",
+            },
+            source="deadline",
+        ),
+        # Lodged before the cut-off on the Dublin track: taskforce cohort, but no term runs on
+        # the cut-off, so not in the assignment (caseflow.domain.taskforce).
+        event(
+            "case.events",
+            "db-1",
+            1,
+            "application.lodged",
+            D("2019-12-10"),
+            {**lodge, "track": 1},
+            cohort="taskforce",
+        ),
+        # Off the Dublin track before any claim: the term runs from the lodging (term.changed
+        # without term.started), so it is in the assignment.
+        event(
+            "case.events",
+            "db-2",
+            1,
+            "application.lodged",
+            D("2019-12-11"),
+            {**lodge, "track": 1},
+            cohort="taskforce",
+        ),
+        event(
+            "case.deadlines",
+            "db-2",
+            2,
+            "term.changed",
+            D("2019-12-20"),
+            {"old_deadline": None, "new_deadline": "2020-06-11", "cause": "track"},
             source="deadline",
         ),
         event(
@@ -132,19 +177,19 @@ def stream() -> list[object]:
 
 
 async def snapshot(projection: Projection) -> dict[str, list[tuple[tuple[str, ...], float]]]:
-    agg = await projection.aggregates(D("2020-12-01"))
+    agg = await projection.aggregates(D("2020-12-01"), CUTOFF)
     now = datetime(2021, 1, 1, tzinfo=UTC)
-    return {f.name: sorted(f.samples) for f in figures(agg, CUTOFF, now)}
+    return {f.name: sorted(f.samples) for f in figures(agg, CUTOFF, GOAL, now)}
 
 
 async def test_the_figures_of_a_small_stream(projection: Projection) -> None:
     await on_batch(stream(), projection, CUTOFF)
     found = {name: dict(samples) for name, samples in (await snapshot(projection)).items()}
-    assert found["caseflow_taskforce_assignment_cases"][()] == 2
+    assert found["caseflow_taskforce_assignment_cases"][()] == 3  # tf-1, tf-2, db-2
     assert found["caseflow_taskforce_decided_cases"][()] == 1
     assert found["caseflow_decisions_total"][("taskforce", "late")] == 1
     assert found["caseflow_open_cases_due"][("regular", "7")] == 1  # due 2 Dec
-    assert found["caseflow_open_cases_overdue"][("taskforce",)] == 1  # tf-1, due 1 June
+    assert found["caseflow_open_cases_overdue"][("taskforce",)] == 2  # tf-1, db-2: June
     assert found["caseflow_penalty_accrued_euros"][("statutory",)] == 1442  # capped by now
     assert found["caseflow_penalty_exposure_euros"][("statutory",)] == 1442
     assert found["caseflow_dead_letters_total"][("unknown_case",)] == 1
@@ -160,5 +205,5 @@ async def test_redelivery_and_other_batching_change_nothing(projection: Projecti
     for record in records:  # one record per batch this time
         await on_batch([record], projection, CUTOFF)
     assert await snapshot(projection) == once
-    assert sum(first.new.values()) == 9 and sum(again.new.values()) == 0
-    assert sum(again.duplicates.values()) == 9
+    assert sum(first.new.values()) == 13 and sum(again.new.values()) == 0
+    assert sum(again.duplicates.values()) == 13

@@ -1,4 +1,4 @@
-"""The privacy scan (DESIGN §6, issue 9 part 4): a small letter scenario and hostile inputs (a
+"""The privacy scan (docs/privacy.md): a small letter scenario and hostile inputs (a
 fake person's name and nationality in the wrong fields) run through the live pipeline with the
 metrics service; then everything caseflow emits outside its database is parsed and checked —
 every service's /metrics, every log record, the dead letters' key and headers, and the error

@@ -18,9 +18,9 @@ import pytest
 
 from caseflow.domain import Policy, case_view
 from caseflow.domain.view import worklist_entry
-from caseflow.pipeline.offline import Replay, replay
+from caseflow.ops.api_client import merge
+from caseflow.ops.replay import Replay, replay
 from caseflow.pipeline.store import FoldStore
-from services.deadline.client import merge
 from tests.integration.pipeline_harness import Pipeline, pipeline
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -52,7 +52,7 @@ def expected_worklist(run: Replay, within: int, **filters: Any) -> list[tuple[st
 
 async def dublin_part(live: Pipeline, case_id: str, as_of: date) -> dict[str, Any] | None:
     """What the Dublin service's API serves for a case: its part of the case object."""
-    store: FoldStore = live.services["dublin"].store
+    store: FoldStore = live.services["dublin"].service.store
     row = await store.case(case_id)
     if row is None or row.state is None:
         return None
@@ -183,7 +183,7 @@ def _cli(live: Pipeline, *args: str) -> str:
         "CASEFLOW_OPERATOR_TOKEN": TOKEN,
     }
     done = subprocess.run(
-        [sys.executable, "-m", "caseflow.cli", *args],
+        [sys.executable, "-m", "caseflow.ops.cli", *args],
         env=env,
         capture_output=True,
         text=True,

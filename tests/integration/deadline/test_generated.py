@@ -13,7 +13,7 @@ import pytest
 
 from caseflow.domain import Policy
 from caseflow.domain.calendar import months_after
-from caseflow.pipeline.offline import replay
+from caseflow.ops.replay import replay
 from tests.data.generate import lines
 from tests.integration.pipeline_harness import pipeline
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from caseflow.domain import Policy
-from caseflow.pipeline.offline import replay
+from caseflow.ops.replay import replay
 from tests.data.generate import lines
 from tests.integration.deadline.test_generated import UNTIL, steps
 from tests.integration.pipeline_harness import Pipeline, pipeline
@@ -46,7 +46,7 @@ class WorkerProcess:
         self.starts += 1
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "caseflow.cli", "run", "deadline"],
+                [sys.executable, "-m", "caseflow.ops.cli", "run", "deadline"],
                 env=self.env,
                 cwd=ROOT,
                 stdout=out,

@@ -24,9 +24,9 @@ from caseflow.domain.derived import SideInflow
 from caseflow.events import decode
 from caseflow.events.codec import Decoded
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS
-from caseflow.pipeline.offline import replay
+from caseflow.ops.clock import noon
+from caseflow.ops.replay import replay
 from caseflow.runtime.kafka import Publisher
-from caseflow.runtime.ticker import noon
 from caseflow.runtime.ticks import publish_tick, wait_until_processed
 from tests.integration.dublin.test_dublin_live import lines, write
 from tests.integration.pipeline_harness import Pipeline, pipeline
@@ -36,7 +36,7 @@ UNTIL = date(2021, 1, 1)
 
 
 class DublinProcess:
-    """`python -m caseflow.cli run dublin` on the harness's broker and database."""
+    """`python -m caseflow.ops.cli run dublin` on the harness's broker and database."""
 
     def __init__(self, home: Path, log: Path) -> None:
         self.env = {
@@ -52,7 +52,7 @@ class DublinProcess:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "caseflow.cli", "run", "dublin"],
+                [sys.executable, "-m", "caseflow.ops.cli", "run", "dublin"],
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,

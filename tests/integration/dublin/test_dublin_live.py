@@ -18,7 +18,7 @@ import pytest
 
 from caseflow.domain import Policy
 from caseflow.domain.derived import SideInflow
-from caseflow.pipeline.offline import Replay, replay
+from caseflow.ops.replay import Replay, replay
 from tests.integration.pipeline_harness import Pipeline, pipeline
 from tests.unit.dublin.streams import STREAMS
 
@@ -119,7 +119,7 @@ async def check_api(live: Pipeline, expected: Replay) -> None:
     assert (await get(live, "/v1/cases/not%20a%20case"))[0] == 400
 
     url = f"http://127.0.0.1:{live.services['dublin'].port}"
-    cli = [sys.executable, "-m", "caseflow.cli", "dublin", "expiring", "--url", url]
+    cli = [sys.executable, "-m", "caseflow.ops.cli", "dublin", "expiring", "--url", url]
     env = {**os.environ, "CASEFLOW_OPERATOR_TOKEN": TOKEN}
 
     def call(*args: str, **env_: str) -> subprocess.CompletedProcess[str]:
@@ -197,7 +197,7 @@ async def test_dublin_streams_live_equals_replay(
 async def test_failed_transfer_starts_national_term_day_after_deadline_live_equals_replay(
     tmp_path: Path,
 ) -> None:
-    """Done-when of issue 6: lodged 6 Jan 2020, accepted 14 Feb, transfer failed (COVID
+    """docs/legal.md, worked example: lodged 6 Jan 2020, accepted 14 Feb, transfer failed (COVID
     suspension) → transfer deadline 14 Aug; NL responsible 15 Aug, the national 6-month term
     starts that day, its 21-month maximum counts from the lodging (6 Oct 2021)."""
     records = lines({"dub-17"})

@@ -19,8 +19,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import ConsumerRecord
 
+from caseflow.ops import registry
+from caseflow.runtime.host import Host
 from caseflow.runtime.settings import Settings
-from services.intake.app import Worker
 
 ROOT = Path(__file__).resolve().parents[3]
 PARTNERS_FILE = ROOT / "deploy" / "partners.dev.toml"
@@ -29,7 +30,7 @@ TOKENS = {p: f"demo-{p}-token" for p in ("ind", "police", "kmar", "coa", "dtv", 
 
 @dataclass
 class Running:
-    worker: Worker
+    worker: Host
     settings: Settings
     bootstrap: str
     dsn: str
@@ -159,7 +160,9 @@ async def intake(bootstrap: str, dsn: str, infra_settings: Settings) -> AsyncIte
             "partners_file": PARTNERS_FILE,
         }
     )
-    worker = Worker(settings, bootstrap=bootstrap, dsn=dsn, schema=schema, session_timeout_ms=6000)
+    worker = registry.host(
+        "intake", settings, bootstrap=bootstrap, dsn=dsn, schema=schema, session_timeout_ms=6000
+    )
     await worker.start()
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))

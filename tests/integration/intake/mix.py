@@ -12,8 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from caseflow.runtime.settings import load_settings
-from services.intake.handlers import Origin, admit
-from services.intake.memory import MemoryRegister
+from services.intake.admission import MemoryRegister, Origin, admit
 from tests.unit.intake.factory import event
 
 Record = tuple[bytes | None, bytes]

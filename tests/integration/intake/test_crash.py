@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from caseflow.runtime.infra import ensure_database
+from caseflow.ops.infra import ensure_database
 from caseflow.runtime.settings import Settings
 from tests.integration.intake.conftest import (
     PARTNERS_FILE,
@@ -48,7 +48,7 @@ class Subprocess:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "caseflow.cli", "run", "intake"],
+                [sys.executable, "-m", "caseflow.ops.cli", "run", "intake"],
                 env=self.env,
                 cwd=ROOT,
                 stdout=out,

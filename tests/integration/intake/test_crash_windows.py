@@ -14,7 +14,7 @@ import pytest
 from caseflow.runtime.clock import SystemClock
 from caseflow.runtime.kafka import BatchConsumer, Publisher
 from caseflow.runtime.settings import Settings
-from services.intake.handlers import Outcome
+from services.intake.admission import Outcome
 from services.intake.ledger import Settled
 from services.intake.pipeline import Intake
 from services.intake.store import PostgresLedger, migrate_schema

@@ -16,7 +16,7 @@ import pytest
 from caseflow.runtime.clock import ControlledClock
 from caseflow.runtime.kafka import Outgoing
 from caseflow.runtime.settings import load_settings
-from services.intake.handlers import Origin
+from services.intake.admission import Origin
 from services.intake.ledger import Ledger
 from services.intake.memory import MemoryLedger
 from services.intake.pipeline import Intake, Item
@@ -113,7 +113,7 @@ async def test_a_stale_view_cannot_log_an_id_twice(ledger: Ledger) -> None:
     assert not view_one.register.known("e1") and not view_two.register.known("e1")
     assert outcomes(await one.process([http(lodged)])) == ["accepted"]
     # The second worker's view is re-read per batch, so model its stale judgement directly:
-    from services.intake.handlers import admit
+    from services.intake.admission import admit
     from services.intake.ledger import Settled
 
     stale = admit(

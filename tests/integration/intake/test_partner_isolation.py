@@ -4,13 +4,14 @@ counted; no route hands one partner's events to another."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 
 import aiohttp
 
 from caseflow.events.partner import PARTNER_TYPES
-from services.intake.handlers import OPENING_TYPES, PARTNERS
+from services.intake.admission import OPENING_TYPES, PARTNERS
 from tests.integration.intake.conftest import TOKENS, Running, header, read_topic
 from tests.unit.events.examples import envelope
 
@@ -81,7 +82,7 @@ async def test_the_body_limit_answers_413_before_reading_on(intake: Running) -> 
     limit = intake.settings.intake_max_body_bytes
     async with aiohttp.ClientSession(base_url=intake.url) as http:
         body = b"[" + b" " * limit + b"]"
-        async with http.post("/v1/events", data=body, headers=auth("ind", BATCH)) as r:
+        async with http.post("/v1/events", data=io.BytesIO(body), headers=auth("ind", BATCH)) as r:
             assert r.status == 413
             assert str(limit) in (await r.json())["error"]
 
@@ -120,9 +121,11 @@ async def test_no_route_shows_one_partners_events_to_another(intake: Running) ->
         assert routes == [
             ("GET", "/healthz"),
             ("GET", "/metrics"),
+            ("GET", "/readyz"),
             ("GET", "/v1/accounting"),
             ("HEAD", "/healthz"),
             ("HEAD", "/metrics"),
+            ("HEAD", "/readyz"),
             ("HEAD", "/v1/accounting"),
             ("POST", "/v1/events"),
         ]

@@ -8,9 +8,9 @@ from unittest.mock import Mock
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from caseflow.ops.api_client import contract, merge
 from caseflow.runtime.operator import authorised
 from services.deadline.api import BadQuery, worklist_query
-from services.deadline.client import contract, merge
 
 
 def request(peer: str, headers: dict[str, str] | None = None) -> Any:
@@ -89,3 +89,27 @@ def test_merge_without_the_dublin_service_shows_null() -> None:
         merge(opened, {"dublin": {"stage": "claim_sent"}, "in_dublin_procedure": True})["status"]
         == "dublin"
     )
+
+
+def test_the_figures_question_names_its_dates() -> None:
+    from datetime import date
+
+    from caseflow.runtime.operator import BadDate
+    from services.deadline.api import figures_question
+
+    asked = figures_question(
+        {"until": "2020-12-31", "decided_by": "2020-12-31,2020-11-15", "penalties_by": "2020-12-15"}
+    )
+    assert asked.decided_by == (date(2020, 11, 15), date(2020, 12, 31))
+    assert asked.penalties_by == date(2020, 12, 15)
+    defaults = figures_question({"until": "2021-03-31"})
+    assert defaults.decided_by == (date(2021, 3, 31),) and defaults.penalties_by == date(
+        2021, 3, 31
+    )
+    for bad, reason in (
+        ({}, "until=YYYY-MM-DD is required"),
+        ({"until": "2020-13-01"}, "until must be a date, YYYY-MM-DD"),
+        ({"until": "2020-12-31", "decided_by": "1999-01-01"}, "decided_by is out of range"),
+    ):
+        with pytest.raises(BadDate, match=reason):
+            figures_question(bad)

@@ -1,5 +1,5 @@
 """Hand-computed Dublin streams: partner events of one case each, and what must hold at given
-dates. The expected dates were worked out by hand from DOMAIN.md §3 (not by running the code):
+dates. The expected dates were worked out by hand from docs/legal.md (not by running the code):
 request deadline, reply period, acceptance, transfer deadline (6 / 12 / 18 months, appeal
 restart), and the side-inflow the day NL becomes responsible.
 
@@ -161,7 +161,7 @@ RD, TA, TS, TX, NP = (
 STREAMS: list[Stream] = [
     Stream(
         "dub-01",
-        "DOMAIN.md example: lodged 10 Jan, Eurodac 13 Jan, sent 20 Jan → reply due 20 Mar, tacit",
+        "legal.md example: lodged 10 Jan, Eurodac 13 Jan, sent 20 Jan → reply due 20 Mar, tacit",
         [lodged("2020-01-10"), claim("2020-01-20", "DE", hit=True, hit_on="2020-01-13")],
         [
             Check("2020-03-20", view("claim_sent", "2020-03-20"), events=[(RD, "2020-01-20")]),
@@ -189,7 +189,7 @@ STREAMS: list[Stream] = [
     ),
     Stream(
         "dub-02",
-        "DOMAIN.md example, request sent 14 Mar: after the 13 Mar deadline, NL responsible 14 Mar",
+        "legal.md example, request sent 14 Mar: after the 13 Mar deadline, NL responsible 14 Mar",
         [lodged("2020-01-10"), claim("2020-03-14", "DE", hit=True, hit_on="2020-01-13")],
         [
             Check(

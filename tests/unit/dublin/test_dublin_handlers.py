@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import Metric
 
 from caseflow.domain import Policy
-from caseflow.pipeline.offline import replay
-from services.dublin.handlers import (
+from caseflow.ops.replay import replay
+from caseflow.runtime.scrape import ScrapeCollector
+from services.dublin.metrics import families
+from services.dublin.views import (
     Figures,
     OpenClaim,
     case_document,
@@ -20,7 +23,6 @@ from services.dublin.handlers import (
     parse_within_days,
     projection,
 )
-from services.dublin.metrics import DublinCollector, families
 from tests.unit.dublin.streams import STREAMS
 
 AS_OF = date(2020, 9, 2)  # a Wednesday in ISO week 2020-W36
@@ -141,7 +143,7 @@ def test_projection_of_a_failed_transfer_and_its_side_inflow() -> None:
     assert set(projection(None, Policy(), None)) == set(columns)
 
 
-def test_metric_families_have_every_known_label_at_zero() -> None:
+async def test_metric_families_have_every_known_label_at_zero() -> None:
     figures = Figures(
         as_of=AS_OF,
         open_by_stage={"accepted": 3},
@@ -152,11 +154,12 @@ def test_metric_families_have_every_known_label_at_zero() -> None:
     )
     registry = CollectorRegistry()
 
-    class Fixed(DublinCollector):
-        def _current(self) -> Figures:
-            return figures
+    async def read() -> list[Metric]:
+        return families(figures)
 
-    registry.register(Fixed(lambda: None, None))  # type: ignore[arg-type]
+    collector = ScrapeCollector(read, name="dublin")
+    await collector.refresh()
+    registry.register(collector)
     text = generate_latest(registry).decode()
     assert 'caseflow_dublin_open_claims{stage="accepted"} 3.0' in text
     assert 'caseflow_dublin_open_claims{stage="claim_due"} 0.0' in text

@@ -9,7 +9,7 @@ import pytest
 
 from caseflow.domain import Policy
 from caseflow.domain.derived import DublinStageChanged, SideInflow
-from caseflow.pipeline.offline import Replay, replay
+from caseflow.ops.replay import Replay, replay
 from tests.unit.dublin.streams import STREAMS, Check, D, Stream
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

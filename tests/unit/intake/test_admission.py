@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
+from caseflow.domain.taskforce import cohort
 from caseflow.runtime.settings import load_settings
-from services.intake.handlers import (
+from services.intake.admission import (
     Accepted,
     Duplicate,
+    MemoryRegister,
     Origin,
     Outcome,
     Rejected,
     admit,
-    cohort_of,
 )
-from services.intake.memory import MemoryRegister
 from tests.unit.intake.factory import CASE, P, event, raw
 
 NOW = datetime(2020, 6, 1, 12, tzinfo=UTC)
@@ -152,8 +152,8 @@ def test_a_partner_cannot_choose_its_own_cohort() -> None:
 
 
 def test_cut_off_is_exclusive() -> None:
-    assert cohort_of(date(2020, 3, 31), SETTINGS) == "taskforce"
-    assert cohort_of(date(2020, 4, 1), SETTINGS) == "regular"
+    assert cohort(date(2020, 3, 31), SETTINGS.cohort_cutoff) == "taskforce"
+    assert cohort(date(2020, 4, 1), SETTINGS.cohort_cutoff) == "regular"
 
 
 def test_details_carry_no_values() -> None:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -20,11 +21,11 @@ from caseflow.runtime.clock import ControlledClock
 from caseflow.runtime.kafka import Outgoing
 from caseflow.runtime.settings import load_settings
 from services.intake import partners as partners_module
-from services.intake.handlers import PARTNERS
+from services.intake.admission import PARTNERS
 from services.intake.memory import MemoryLedger
 from services.intake.partners import Partners
 from services.intake.pipeline import Intake
-from services.intake.web import RateLimiter, create_web_app
+from services.intake.web import RateLimiter, routes
 from tests.unit.intake.factory import event
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -87,6 +88,13 @@ def test_the_default_rate_is_generous_and_configurable(monkeypatch: pytest.Monke
     assert load_settings().intake_rate_per_second >= 1000
     monkeypatch.setenv("CASEFLOW_INTAKE_RATE_PER_SECOND", "3.5")
     assert load_settings().intake_rate_per_second == 3.5
+
+
+def create_web_app(intake: Intake, *args: Any, **options: Any) -> web.Application:
+    """The intake's routes alone on an application (the service host serves them live)."""
+    app = web.Application(client_max_size=options["max_body_bytes"] + 1)
+    app.add_routes(routes(intake, *args, **options))
+    return app
 
 
 class Collect:

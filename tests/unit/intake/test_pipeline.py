@@ -12,7 +12,7 @@ from caseflow.runtime.clock import ControlledClock
 from caseflow.runtime.kafka import Outgoing
 from caseflow.runtime.settings import load_settings
 from services.intake import pipeline
-from services.intake.handlers import Origin
+from services.intake.admission import Origin
 from services.intake.memory import MemoryLedger
 from services.intake.pipeline import Intake, Item
 from tests.unit.intake.factory import CASE, raw

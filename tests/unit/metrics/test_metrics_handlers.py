@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime
 
-from services.metrics.figures import (
+from services.metrics.families import (
     Aggregates,
     PenaltyRow,
     figures,
@@ -15,10 +15,11 @@ from services.metrics.figures import (
     penalty_figures,
     pipeline_clock,
 )
-from services.metrics.handlers import Observation, Tick, merge, parse
+from services.metrics.projection import Observation, Tick, merge, parse
 from tests.unit.metrics.records import dead_letter, event, tick
 
 CUTOFF = date(2020, 4, 1)
+GOAL = date(2021, 7, 1)
 D = date.fromisoformat
 
 
@@ -116,20 +117,20 @@ def test_a_dublin_stage_never_goes_back_except_after_a_failed_transfer() -> None
 
 
 def test_penalty_as_in_the_domain_example() -> None:
-    # DOMAIN.md §2: first penalty day 17 Mar 2020; 17-30 Mar at EUR 23 = 322, then 35 a day.
+    # docs/legal.md: first penalty day 17 Mar 2020; 17-30 Mar at EUR 23 = 322, then 35 a day.
     running = PenaltyRow(None, D("2020-03-17"), (23, 35, 45), 14, 1442, None)
-    accrued, exposure, cases = penalty_figures([running], D("2020-03-31"))
+    accrued, exposure, cases = penalty_figures([running], "statutory", D("2020-03-31"))
     assert (accrued, exposure, cases) == (322 + 35, 322, 1)
-    capped, _, still_running = penalty_figures([running], D("2020-05-01"))
+    capped, _, still_running = penalty_figures([running], "statutory", D("2020-05-01"))
     assert capped == 1442 and still_running == 0
 
 
 def test_a_decided_case_counts_its_final_amount_and_no_exposure() -> None:
     decided = PenaltyRow(D("2020-04-01"), D("2020-03-17"), (23, 35, 45), 14, 1442, 357)
-    assert penalty_figures([decided], D("2020-12-01")) == (357, 0, 0)
+    assert penalty_figures([decided], "statutory", D("2020-12-01")) == (357, 0, 0)
     # Before decision.late arrived: accrued up to the day before the decision.
     pending = PenaltyRow(D("2020-04-01"), D("2020-03-17"), (23, 35, 45), 14, 1442, None)
-    assert penalty_figures([pending], D("2020-12-01"))[0] == 357
+    assert penalty_figures([pending], "statutory", D("2020-12-01"))[0] == 357
 
 
 def test_forecast_at_the_recent_rate() -> None:
@@ -147,7 +148,7 @@ def test_the_goal_line_runs_from_the_assignment_to_zero() -> None:
 
 
 def families(agg: Aggregates) -> dict[str, dict[tuple[str, ...], float]]:
-    return {f.name: dict(f.samples) for f in figures(agg, CUTOFF, datetime.now(UTC))}
+    return {f.name: dict(f.samples) for f in figures(agg, CUTOFF, GOAL, datetime.now(UTC))}
 
 
 def test_known_labels_report_zero_before_anything_happened() -> None:
@@ -163,17 +164,26 @@ def test_no_recent_decisions_means_never_cleared_and_every_deadline_counts() -> 
     clock = datetime(2020, 12, 1, 11, tzinfo=UTC)
     agg = Aggregates(
         clock=[("deadline", clock, "forwarded"), ("clock", clock, "simulated")],
-        taskforce=(10, 4),
-        taskforce_open=6,
+        backlog=[
+            (D("2019-10-01"), D("2019-10-01"), None, False, 6),
+            (D("2019-10-01"), D("2019-10-01"), D("2020-06-01"), False, 4),
+            # Waiting for a Dublin transfer on the cut-off, and decided before it: not assigned.
+            (D("2019-10-01"), None, None, False, 3),
+            (D("2019-10-01"), D("2019-10-01"), D("2020-02-01"), False, 2),
+        ],
         deadlines_after=[D("2020-12-05"), D("2021-06-01")],
     )
     found = families(agg)
     assert found["caseflow_forecast_taskforce_cleared_timestamp_seconds"][()] == math.inf
     assert found["caseflow_forecast_breaches_before_cleared_cases"][()] == 2
     assert found["caseflow_pipeline_clock_simulated"][()] == 1
+    assert found["caseflow_taskforce_assignment_cases"][()] == 10
+    assert found["caseflow_taskforce_decided_cases"][()] == 4
     assert found["caseflow_taskforce_open_cases"][()] == 6
 
 
 def test_no_family_has_a_case_label() -> None:
-    for family in figures(Aggregates(clock=[("deadline", datetime.now(UTC), "live")]), CUTOFF):
+    for family in figures(
+        Aggregates(clock=[("deadline", datetime.now(UTC), "live")]), CUTOFF, GOAL
+    ):
         assert not {"case", "case_id", "subject"} & set(family.labels), family.name

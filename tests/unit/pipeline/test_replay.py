@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from caseflow.domain import Policy
-from caseflow.pipeline.offline import replay
+from caseflow.ops.replay import replay
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample.jsonl"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -142,7 +142,7 @@ def test_shuffled_file_replays_the_same(result: dict[str, Any]) -> None:
 
 def test_cli_prints_the_same_json(result: dict[str, Any]) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "caseflow.cli", "replay", str(SAMPLE), "--until", "2021-03-01"],
+        [sys.executable, "-m", "caseflow.ops.cli", "replay", str(SAMPLE), "--until", "2021-03-01"],
         capture_output=True,
         text=True,
         check=True,
@@ -152,7 +152,7 @@ def test_cli_prints_the_same_json(result: dict[str, Any]) -> None:
 
 def test_cli_table_names_every_case() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "caseflow.cli", "replay", str(SAMPLE), "--format", "table"],
+        [sys.executable, "-m", "caseflow.ops.cli", "replay", str(SAMPLE), "--format", "table"],
         capture_output=True,
         text=True,
         check=True,

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from caseflow.domain import DublinState, Policy, TermState
-from caseflow.pipeline.offline import replay
+from caseflow.ops.replay import replay
 from caseflow.pipeline.store import dump_fact, load_fact
 from caseflow.pipeline.timeline import canonical
 from caseflow.runtime import snapshot

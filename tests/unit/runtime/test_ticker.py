@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from caseflow.events.envelope import LEGAL_TZ
-from caseflow.runtime.ticker import next_tick, sleep_until
+from caseflow.ops.clock import next_tick, sleep_until
 
 
 def test_the_next_tick_is_one_period_on_during_the_day() -> None:

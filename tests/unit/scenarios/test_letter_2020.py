@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from caseflow import report
 from caseflow.domain import Policy
-from caseflow.pipeline.figures import letter_figures, monthly_series
-from caseflow.pipeline.offline import Replay, replay
-from scenarios.letter_2020 import generate, write
+from caseflow.domain.stock import monthly_series
+from caseflow.ops import report
+from caseflow.ops.replay import Replay, replay
+from scenarios.letter_2020 import generate, letter_figures, write
 
 SCALE = 0.03
 
@@ -60,7 +60,7 @@ def test_partners_send_only_their_own_types_and_nothing_is_rejected(replayed: Re
 def test_figures_follow_the_letter_at_small_scale(replayed: Replay) -> None:
     figures = letter_figures(*states(replayed), Policy())
     assigned = figures["taskforce_assigned"]
-    assert assigned == pytest.approx(15_350 * SCALE, rel=0.05)
+    assert assigned == round(15_350 * SCALE)  # the backlog, Dublin cases that joined it included
     assert figures["taskforce_decided_by_2020_11_15"] / assigned == pytest.approx(
         6_500 / 15_350, abs=0.06
     )

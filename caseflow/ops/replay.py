@@ -12,21 +12,25 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from caseflow.domain import Derived, Fact, Policy, case_view
+from caseflow.domain import Derived, DublinState, Fact, Policy, TermState, case_view
 from caseflow.domain.derived import SideInflow
 from caseflow.events.codec import DEFAULT_MAX_BYTES
 from caseflow.pipeline.timeline import DUBLIN, TERM, Progress, advance
 from caseflow.pipeline.translate import envelope_of, fact_of
-from services.intake.handlers import Accepted, Origin, Rejected, admit
-from services.intake.memory import MemoryRegister
+from caseflow.runtime.policy import policy_from
+from caseflow.runtime.settings import Settings
+from services.intake.admission import Accepted, MemoryRegister, Origin, Rejected, admit
 
 
 @dataclass(frozen=True, slots=True)
 class AdmissionSettings:
-    max_event_bytes: int = DEFAULT_MAX_BYTES
-    cohort_cutoff: date = date(2020, 4, 1)
+    """The two settings admission reads (services.intake.admission.Settings)."""
+
+    max_event_bytes: int
+    cohort_cutoff: date
 
 
 @dataclass(slots=True)
@@ -76,9 +80,9 @@ class Replay:
 
 def replay_case(facts: list[Fact], until: date, policy: Policy) -> CaseRun:
     """The Dublin fold first; its side-inflow facts then join the deadline fold's input."""
-    dublin = advance(DUBLIN, None, facts, until, policy)
+    dublin: Progress[DublinState] = advance(DUBLIN, None, facts, until, policy)
     inflows = [event.to_fact() for event in dublin.emitted if isinstance(event, SideInflow)]
-    term = advance(TERM, None, [*facts, *inflows], until, policy)
+    term: Progress[TermState] = advance(TERM, None, [*facts, *inflows], until, policy)
     return CaseRun(dublin, term)
 
 
@@ -92,7 +96,7 @@ def replay(
     settings: AdmissionSettings | None = None,
 ) -> Replay:
     """Replay partner events (one CloudEvent per line) in order of `time`, ties in file order."""
-    settings = settings or AdmissionSettings(cohort_cutoff=policy.taskforce_cutoff)
+    settings = settings or AdmissionSettings(DEFAULT_MAX_BYTES, policy.taskforce_cutoff)
     numbered = [(i, raw) for i, raw in enumerate(lines, start=1) if raw.strip()]
     register = MemoryRegister()
     facts: dict[str, list[Fact]] = {}
@@ -135,6 +139,19 @@ def replay(
                 seen.add(fact.event_id)
                 rejected.append(_rejection(fact.event_id, fact.TYPE, why.reason, why.detail))
     return Replay(as_of, runs, rejected, duplicates)
+
+
+def replay_file(path: Path, until: date | None, settings: Settings) -> Replay:
+    """:func:`replay` of a JSONL file with the settings' policy and admission limits."""
+    with path.open("rb") as handle:
+        return replay(
+            handle,
+            until=until,
+            policy=policy_from(settings),
+            now=datetime.now(UTC),
+            name=path.name,
+            settings=AdmissionSettings(settings.max_event_bytes, settings.cohort_cutoff),
+        )
 
 
 _UNREADABLE = datetime.min.replace(tzinfo=UTC)

@@ -1,7 +1,7 @@
-"""`caseflow run <service>` and `caseflow up`: the list of runnable services, in one place.
+"""`caseflow run <service>` and `caseflow up`: the processes of the registry, supervised.
 
-A service is a module with ``main(settings)``; `up` starts each as a subprocess
-(`caseflow run <name>`) so that one crash is visible and Ctrl-C stops them all.
+`up` starts each as a subprocess (`caseflow run <name>`) so that one crash is visible and
+Ctrl-C stops them all.
 """
 
 from __future__ import annotations
@@ -14,72 +14,25 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from caseflow.ops.registry import SERVICES, host
 from caseflow.runtime.settings import Settings
+from caseflow.runtime.worker import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PARTNERS = ROOT / "deploy" / "partners.dev.toml"
 
 
-@dataclass(frozen=True, slots=True)
-class Service:
-    module: str
-    url: Callable[[Settings], str]
-    #: The consumer group and its input topics, for "has the pipeline settled?"; None for a
-    #: service that consumes nothing (the clock).
-    group: str | None = None
-    inputs: tuple[str, ...] = ()
-    #: Started by `caseflow up` only with this clock mode (None: always).
-    clock: str | None = None
-
-
-def _http(port: Callable[[Settings], int], path: str = "") -> Callable[[Settings], str]:
-    return lambda s: f"http://{s.http_host}:{port(s)}{path}"
-
-
-#: Every service `caseflow up` starts, in start order. Adding one is one line here.
-SERVICES: dict[str, Service] = {
-    "intake": Service(
-        "services.intake.app",
-        _http(lambda s: s.intake_port, "/v1/events"),
-        "caseflow-intake",
-        ("partner.events",),
-    ),
-    "dublin": Service(
-        "services.dublin.app",
-        _http(lambda s: s.dublin_port),
-        "caseflow-dublin",
-        ("case.events",),
-    ),
-    "deadline": Service(
-        "services.deadline.app",
-        _http(lambda s: s.deadline_port),
-        "caseflow-deadline",
-        ("case.events",),
-    ),
-    "metrics": Service(
-        "services.metrics.app",
-        _http(lambda s: s.metrics_port, "/metrics"),
-        "caseflow-metrics",
-        ("case.events", "case.deadlines", "dublin.events", "intake.rejected"),
-    ),
-    "clock": Service(
-        "caseflow.runtime.ticker", lambda s: f"ticks every {s.tick_seconds:g} s", clock="live"
-    ),
-}
-
-
-def pipeline_groups() -> dict[str, tuple[str, ...]]:
-    """Consumer group -> input topics of every service that consumes."""
-    return {s.group: s.inputs for s in SERVICES.values() if s.group}
-
-
 def run_service(name: str, settings: Settings) -> None:
-    """One worker of one service in the foreground (its own signal handling)."""
-    module = importlib.import_module(SERVICES[name].module)
-    module.main(settings)
+    """One worker of one service in the foreground until SIGTERM or SIGINT; ``settings`` name
+    the broker and the database (`caseflow run` fills them in from `caseflow infra up`)."""
+    service = SERVICES[name]
+    if service.group is None:
+        importlib.import_module(service.module).main(settings)
+        return
+    asyncio.run(serve(partial(host, name, settings), settings))
 
 
 def up(settings: Settings, *, clock: str, echo: Callable[[str], None] = print) -> int:
@@ -102,7 +55,7 @@ def start(
 ) -> dict[str, subprocess.Popen[bytes]]:
     """Infra up, then one worker of every service as a child process. With ``log_dir`` each
     service logs to its own file there instead of to this terminal."""
-    from caseflow.runtime import infra
+    from caseflow.ops import infra
 
     state = asyncio.run(infra.up(settings))
     echo(f"broker      {state.broker_address}")
@@ -120,7 +73,7 @@ def start(
             log_dir.mkdir(parents=True, exist_ok=True)
             output = (log_dir / f"{name}.log").open("ab")
         children[name] = subprocess.Popen(
-            [sys.executable, "-m", "caseflow.cli", "run", name],
+            [sys.executable, "-m", "caseflow.ops.cli", "run", name],
             env=env,
             cwd=ROOT,
             stdout=output,

@@ -19,10 +19,13 @@ from typing import Any
 
 import aiohttp
 
+from caseflow.ops.api_client import accounting
 from caseflow.runtime.kafka import ClientOptions, Outgoing, Publisher
 from services.intake.web import BATCH, SINGLE
 
 OUTCOMES = ("accepted", "duplicate", "rejected")
+#: One POST of a batch: judged, published and recorded before intake answers.
+POST_TIMEOUT = aiohttp.ClientTimeout(total=60)
 
 
 @dataclass
@@ -72,8 +75,11 @@ async def publish_kafka(
     url: str | None,
     wait_s: float = 30.0,
     options: ClientOptions | None = None,
+    token: str | None = None,
 ) -> Report:
-    before = await _accounting(url) if url else None
+    """Publish every line to ``topic``; with ``url``, wait until intake's accounting (read with
+    the operator ``token``) has counted them, and report its verdicts."""
+    before = await accounting(url, token) if url else None
     publisher = Publisher(bootstrap, client_id="caseflow-publish", options=options)
     await publisher.start()
     report = Report()
@@ -94,7 +100,7 @@ async def publish_kafka(
         return report
     deadline = time.monotonic() + wait_s
     while True:
-        after = await _accounting(url)
+        after = await accounting(url, token)
         if after is None:
             report.complete = False
             return report
@@ -116,7 +122,9 @@ async def publish_http(path: Path, *, url: str, token: str, batch_size: int = 50
     """
     report = Report()
     headers = {"Authorization": f"Bearer {token}"}
-    async with aiohttp.ClientSession(base_url=url, headers=headers) as session:
+    async with aiohttp.ClientSession(
+        base_url=url, headers=headers, timeout=POST_TIMEOUT
+    ) as session:
 
         async def send(body: bytes, content_type: str, count: int) -> None:
             async with session.post(
@@ -158,17 +166,3 @@ def _is_json(line: bytes) -> bool:
     except ValueError:
         return False
     return True
-
-
-async def _accounting(url: str) -> dict[str, Any] | None:
-    try:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(url.rstrip("/") + "/v1/accounting") as response,
-        ):
-            if response.status != 200:
-                return None
-            body: dict[str, Any] = await response.json()
-            return body
-    except aiohttp.ClientError:
-        return None

@@ -1,5 +1,5 @@
-"""The metrics service's logic: what one consumed record means for the projection, and how a
-batch is projected (once per event id). The figures computed from it are in figures.py.
+"""The metrics service's projection: what one consumed record means for it, and how a batch is
+projected (once per event id). The metric families computed from it are in families.py.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from caseflow.domain.taskforce import COHORTS, cohort
 from caseflow.events import decode
 from caseflow.events.codec import Decoded
 from caseflow.events.envelope import legal_date_of
 from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, INTAKE_REJECTED
 from caseflow.runtime.ticks import CLOCK_STAGE as SOURCE_STAGE
 from caseflow.runtime.ticks import TICK_HEADER, stage_of, tick_of
-from services.metrics.figures import CLOCK_STAGE
+from services.metrics.families import CLOCK_STAGE
 
 PREFIX = "nl.asylum."
 #: Dublin stages, ranked: a stage only replaces one of lower or equal rank, because claim facts
@@ -142,8 +143,17 @@ def observe(topic: str, decoded: Decoded) -> Observation:
     elif kind == "decision.issued":
         label = str(data.get("outcome"))
         patch.update(decided_on=on, outcome=label, phase="decided")
-    elif kind in ("term.started", "term.changed"):
-        patch["deadline"] = data.get("deadline" if kind == "term.started" else "new_deadline")
+    elif kind == "term.started":
+        patch.update(deadline=data.get("deadline"), term_start=data.get("starts_on"))
+        patch["term_from_lodging"] = False
+    elif kind == "term.changed":
+        patch["deadline"] = data.get("new_deadline")
+        if data.get("new_deadline") is None:
+            # The term stopped: the case waits for the Dublin procedure (Vw 2000 art. 42(6)).
+            patch.update(term_start=None, term_from_lodging=False)
+        elif data.get("old_deadline") is None:
+            # A term without term.started: off the Dublin track, it runs from the lodging.
+            patch.update(term_start=None, term_from_lodging=True)
     elif kind == "deadline.warning":
         label = str(data.get("threshold_days"))
     elif kind == "penalty.accruing":
@@ -194,9 +204,9 @@ def observe(topic: str, decoded: Decoded) -> Observation:
     elif kind == "national_procedure.entered":
         label = str(data.get("reason"))
         patch.update(_stage("nl_responsible"))
-    cohort = envelope.extensions.get("cohort")
-    if cohort in ("taskforce", "regular"):
-        patch["cohort"] = cohort
+    enriched = envelope.extensions.get("cohort")
+    if enriched in COHORTS:
+        patch["cohort"] = enriched
     row = Row(envelope.id, topic, kind, envelope.subject, on, label, amount)
     return Observation(row, {k: _jsonable(v) for k, v in patch.items()})
 
@@ -226,7 +236,7 @@ def merge(observations: Iterable[Observation], cohort_cutoff: date) -> dict[str,
         patch.update(incoming)
         if "lodged_on" in incoming and "cohort" not in patch:
             lodged = date.fromisoformat(incoming["lodged_on"])
-            patch["cohort"] = "taskforce" if lodged < cohort_cutoff else "regular"
+            patch["cohort"] = cohort(lodged, cohort_cutoff)
     return patches
 
 

@@ -13,6 +13,7 @@ from typing import Any, get_args
 
 from caseflow.domain import DublinState, Policy, case_view
 from caseflow.domain.dublin import dublin_stage, nl_responsibility, transfer_term
+from caseflow.domain.inflow import side_inflow_day
 from caseflow.events.partner import MemberState
 
 #: Stages of a procedure still running; the others are outcomes.
@@ -98,8 +99,8 @@ class OpenClaim:
 
 
 def side_inflow_on(claim: OpenClaim) -> date:
-    """Expiry without transfer: NL responsible the next day (D3 art. 29(2))."""
-    return claim.transfer_deadline + timedelta(days=1)
+    """The day the claim's case becomes side-inflow if it is not transferred in time."""
+    return side_inflow_day(claim.transfer_deadline)
 
 
 def expiring_entry(claim: OpenClaim, as_of: date) -> dict[str, Any]:

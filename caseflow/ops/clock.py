@@ -15,11 +15,11 @@ from typing import Any
 
 from caseflow.events.envelope import LEGAL_TZ
 from caseflow.events.topics import CASE_EVENTS
+from caseflow.ops.infra import endpoints
+from caseflow.ops.registry import pipeline_groups
 from caseflow.runtime.faust_app import create_app
-from caseflow.runtime.infra import endpoints
 from caseflow.runtime.kafka import Publisher, client_options
 from caseflow.runtime.settings import Settings
-from caseflow.runtime.supervisor import pipeline_groups
 from caseflow.runtime.ticks import publish_tick, tick_records, wait_until_processed
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,6 @@ def create_clock_app(settings: Settings) -> Any:
     app = create_app("clock", settings)
     topic = app.topic(CASE_EVENTS.name, key_type=bytes, value_type=bytes)
 
-    @app.task
     async def tick() -> None:
         while not app.should_stop:
             await sleep_until(next_tick(datetime.now(UTC), settings.tick_seconds))
@@ -58,6 +57,7 @@ def create_clock_app(settings: Settings) -> Any:
                     value=record.value, partition=record.partition, headers=list(record.headers)
                 )
 
+    app.task(tick)
     return app
 
 
@@ -65,15 +65,9 @@ def main(settings: Settings) -> None:
     """`caseflow run clock`: the Faust worker handles SIGTERM and Ctrl-C itself."""
     import faust
 
-    app = create_clock_app(endpoint_settings(settings))
+    app = create_clock_app(settings)
     log.info("live clock started", extra={"every_s": settings.tick_seconds})
     faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
-
-
-def endpoint_settings(settings: Settings) -> Settings:
-    """The settings with the broker `infra up` recorded, when none is configured."""
-    bootstrap, _dsn = endpoints(settings)
-    return settings.model_copy(update={"broker_url": bootstrap})
 
 
 def noon(day: date) -> datetime:
@@ -86,7 +80,7 @@ async def advance(settings: Settings, to: date, *, timeout: float = 600.0) -> No
     first the pipeline settles on what was already published, then the tick goes out, then the
     pipeline settles again (timers fired, side-inflow passed on, ticks forwarded)."""
     bootstrap, _dsn = endpoints(settings)
-    groups = pipeline_groups()
+    groups = pipeline_groups(settings)
     options = client_options(settings)
     await wait_until_processed(bootstrap, groups, timeout=timeout, options=options)
     publisher = Publisher(bootstrap, client_id="caseflow-clock", options=options)

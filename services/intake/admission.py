@@ -7,11 +7,13 @@ batch pipeline (pipeline.py) and the offline replay both fold records through it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
+from caseflow.domain.taskforce import cohort as domain_cohort
 from caseflow.events import (
     PARTNER_TYPES,
     SERVICE_TYPES,
@@ -33,8 +35,6 @@ OPENING_TYPES = frozenset({REGISTRATION, LODGING})
 #: Every partner that may send anything: the bounded set of ``partner`` label values.
 PARTNERS: frozenset[str] = frozenset(s for row in PARTNER_TYPES.values() for s in row.sources)
 UNKNOWN_PARTNER = "unknown"
-
-TASKFORCE, REGULAR = "taskforce", "regular"
 
 
 class Check(StrEnum):
@@ -101,7 +101,8 @@ class CaseState:
 
 
 class Register(Protocol):
-    """Known event ids and the case register; memory.py and store.py provide one each."""
+    """Known event ids and the case register: :class:`MemoryRegister` (the replay, and each
+    batch's view of the PostgreSQL ledger, store.py)."""
 
     def known(self, event_id: str) -> bool: ...
 
@@ -110,6 +111,30 @@ class Register(Protocol):
     def remember(self, event_id: str, case: CaseState) -> None:
         """The event is accepted: its id is known from now on and its case is ``case``."""
         ...
+
+
+class MemoryRegister:
+    """A :class:`Register` in two dicts.
+
+    ``changed`` collects the cases touched since creation: a ledger view uses it to know which
+    rows of the case register a batch must write.
+    """
+
+    def __init__(self, known: Iterable[str] = (), cases: Iterable[CaseState] = ()) -> None:
+        self.ids: set[str] = set(known)
+        self.cases: dict[str, CaseState] = {c.case_id: c for c in cases}
+        self.changed: dict[str, CaseState] = {}
+
+    def known(self, event_id: str) -> bool:
+        return event_id in self.ids
+
+    def case(self, case_id: str) -> CaseState | None:
+        return self.cases.get(case_id)
+
+    def remember(self, event_id: str, case: CaseState) -> None:
+        self.ids.add(event_id)
+        self.cases[case.case_id] = case
+        self.changed[case.case_id] = case
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,11 +311,6 @@ def internal_error(origin: Origin, partner: str | None, exc: BaseException) -> R
     )
 
 
-def cohort_of(lodged_on: date, settings: Settings) -> str:
-    """Taskforce: lodged before the cut-off (2020-04-01), the 2020 backlog; else regular."""
-    return TASKFORCE if lodged_on < settings.cohort_cutoff else REGULAR
-
-
 def _updated(case: CaseState | None, envelope: Envelope, settings: Settings) -> CaseState:
     """The case after this event. The first lodging (of any kind) fixes lodged_on and cohort."""
     if case is None:
@@ -303,7 +323,7 @@ def _updated(case: CaseState | None, envelope: Envelope, settings: Settings) -> 
     if envelope.type == LODGING:
         if lodged_on is None:
             lodged_on = envelope.legal_date
-            cohort = cohort_of(lodged_on, settings)
+            cohort = domain_cohort(lodged_on, settings.cohort_cutoff)
         if isinstance(data.get("track"), int):
             track = data["track"]
     elif envelope.type == TRACK_ASSIGNED:

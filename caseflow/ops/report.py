@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from caseflow.pipeline.figures import month_end
+from caseflow.domain.stock import month_end, month_ends, monthly_series
+from caseflow.ops import api_client
+from caseflow.runtime.operator import operator_token
 from caseflow.runtime.settings import Settings
 
 COLUMNS = (
@@ -32,35 +32,20 @@ GOAL_MONTH = "2021-06"
 
 async def live_series(settings: Settings, until: date) -> list[dict[str, Any]]:
     base = f"http://{settings.http_host}"
-    query = f"/v1/figures/monthly?until={until.isoformat()}"
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{base}:{settings.deadline_port}{query}") as r:
-            r.raise_for_status()
-            rows: list[dict[str, Any]] = await r.json()
-        async with http.get(f"{base}:{settings.dublin_port}{query}") as r:
-            r.raise_for_status()
-            inflow = {row["month"]: row["side_inflow"] for row in await r.json()}
-    for row in rows:
-        row["side_inflow"] = inflow.get(row["month"], 0)
-    return rows
+    return await api_client.monthly(
+        f"{base}:{settings.deadline_port}",
+        f"{base}:{settings.dublin_port}",
+        operator_token(settings),
+        until,
+    )
 
 
 def replay_series(events: Path, until: date, settings: Settings) -> list[dict[str, Any]]:
-    from datetime import UTC, datetime
-
-    from caseflow.pipeline.figures import monthly_series
-    from caseflow.pipeline.offline import AdmissionSettings, replay
+    from caseflow.ops.replay import replay_file
     from caseflow.runtime.policy import policy_from
 
     policy = policy_from(settings)
-    with events.open("rb") as handle:
-        result = replay(
-            handle,
-            until=until,
-            policy=policy,
-            now=datetime.now(UTC),
-            settings=AdmissionSettings(settings.max_event_bytes, settings.cohort_cutoff),
-        )
+    result = replay_file(events, until, settings)
     terms = [run.term.state for run in result.runs.values() if run.term.state is not None]
     dublins = [run.dublin.state for run in result.runs.values() if run.dublin.state is not None]
     return monthly_series(terms, dublins, policy, until)
@@ -219,8 +204,6 @@ def _html(rows: list[dict[str, Any]], month: str, path: Path) -> Path:
 
 
 def _month_range(first: str, last: str) -> list[str]:
-    from caseflow.pipeline.figures import month_ends
-
     return [d.strftime("%Y-%m") for d in month_ends(month_end(first), month_end(last))]
 
 

@@ -18,20 +18,16 @@ from typing import Any
 
 import aiohttp
 
-from caseflow.pipeline.figures import LETTER, month_end
-from caseflow.runtime import infra, supervisor
-from caseflow.runtime.infra import endpoints
+from caseflow.domain.stock import month_end
+from caseflow.ops import api_client, infra, supervisor
+from caseflow.ops.clock import advance
+from caseflow.ops.infra import endpoints
+from caseflow.ops.registry import http_services
 from caseflow.runtime.kafka import Outgoing, Publisher, client_options
+from caseflow.runtime.operator import operator_token
 from caseflow.runtime.settings import Settings
-from caseflow.runtime.ticker import advance
+from scenarios.letter_2020 import live_answers, query
 from scenarios.letter_2020 import write as write_scenario
-
-HEALTH_PATHS = {
-    "intake": "/healthz",
-    "deadline": "/healthz",
-    "dublin": "/healthz",
-    "metrics": "/healthz",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +54,15 @@ def months_of(path: Path) -> Iterator[Month]:
         yield Month(month_end(current), lines)
 
 
+def demo_settings(settings: Settings) -> Settings:
+    """The simulated clock, and a database of its own, so that a demo never touches the data
+    of a `caseflow up`."""
+    settings = settings.model_copy(update={"clock": "simulated"})
+    if settings.database_name == "caseflow":
+        settings = settings.model_copy(update={"database_name": "caseflow_demo"})
+    return settings
+
+
 def scenario_file(settings: Settings, seed: int, scale: float) -> Path:
     path = settings.home / f"letter-2020-seed{seed}-scale{scale:g}.jsonl"
     if not path.exists():
@@ -69,18 +74,14 @@ def scenario_file(settings: Settings, seed: int, scale: float) -> Path:
 
 
 async def wait_healthy(settings: Settings, names: list[str], timeout: float = 120.0) -> None:
-    ports = {
-        "intake": settings.intake_port,
-        "deadline": settings.deadline_port,
-        "dublin": settings.dublin_port,
-        "metrics": settings.metrics_port,
-    }
+    """Wait until every one of these services that serves HTTP answers ``/healthz``."""
+    served = http_services()
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as http:
         for name in names:
-            if name not in ports:
+            if name not in served:
                 continue
-            url = f"http://{settings.http_host}:{ports[name]}{HEALTH_PATHS[name]}"
+            url = f"http://{settings.http_host}:{served[name].http_port(settings)}/healthz"
             while True:
                 try:
                     async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
@@ -96,14 +97,13 @@ async def wait_healthy(settings: Settings, names: list[str], timeout: float = 12
 async def live_figures(settings: Settings) -> dict[str, Any]:
     """The letter's figures as the deadline and Dublin services compute them from live state."""
     base = f"http://{settings.http_host}"
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{base}:{settings.deadline_port}/v1/figures") as r:
-            r.raise_for_status()
-            figures: dict[str, Any] = await r.json()
-        async with http.get(f"{base}:{settings.dublin_port}/v1/figures") as r:
-            r.raise_for_status()
-            figures.update(await r.json())
-    return {key: figures[key] for key in LETTER}
+    stock, dublin = await api_client.figures(
+        f"{base}:{settings.deadline_port}",
+        f"{base}:{settings.dublin_port}",
+        operator_token(settings),
+        query(),
+    )
+    return live_answers(stock, dublin)
 
 
 async def drive(

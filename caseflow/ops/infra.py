@@ -1,7 +1,9 @@
-"""The embedded infrastructure behind `caseflow infra up|down|status`: broker and PostgreSQL.
+"""The embedded infrastructure behind `caseflow infra up|down|status`: broker and PostgreSQL,
+for development, tests and the demo (the deployment has its own, docker-compose.yml).
 
 What `up` started is recorded in ``<home>/infra.json`` so that `down` stops exactly that, and a
-second `up` finds it running and does nothing.
+second `up` finds it running and does nothing; :func:`resolved` gives a worker's settings the
+endpoints recorded there.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from caseflow.events.topics import TOPICS
+from caseflow.ops.registry import schemas
 from caseflow.runtime.db import migrate_all
 from caseflow.runtime.settings import Settings
 
@@ -87,15 +89,21 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     return False
 
 
+_APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+
+
 def start_broker(settings: Settings) -> int:
     """Start Tansu with in-memory storage on the configured loopback port, detached."""
     home = settings.home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     url = f"tcp://{settings.broker_host}:{settings.broker_port}"
-    logfile = (home / "broker.log").open("ab")
-    process = subprocess.Popen(
+    binary = broker_binary()
+    # Spawned, not a Popen: the broker outlives this process (its own session), so there is
+    # no child object to wait for; `down` stops it by pid.
+    return os.posix_spawn(
+        binary,
         [
-            broker_binary(),
+            binary,
             "broker",
             "--listener-url",
             url,
@@ -104,13 +112,14 @@ def start_broker(settings: Settings) -> int:
             "--storage-engine",
             "memory://tansu/",
         ],
-        stdout=logfile,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+        {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, str(home / "broker.log"), _APPEND, 0o644),
+            (os.POSIX_SPAWN_DUP2, 1, 2),
+        ],
+        setsid=True,
     )
-    return process.pid
 
 
 async def wait_for_broker(
@@ -214,11 +223,11 @@ def _with_database(dsn: str, name: str) -> str:
 
 def start_embedded_postgres(home: Path) -> tuple[str, str]:
     """Start pgserver's PostgreSQL under ``home``; as root, pgserver runs it as its own user."""
-    import pgserver
+    from pgserver.postgres_server import get_server
 
     pgdata = (home / "pgdata").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    server = get_server(pgdata, cleanup_mode=None)
     return server.get_uri(), str(pgdata)
 
 
@@ -274,6 +283,13 @@ def endpoints(settings: Settings) -> tuple[str, str]:
     return bootstrap, dsn
 
 
+def resolved(settings: Settings) -> Settings:
+    """The settings with the broker and database of :func:`endpoints` filled in, for a worker
+    (which reads its endpoints from the settings only)."""
+    bootstrap, dsn = endpoints(settings)
+    return settings.model_copy(update={"broker_url": bootstrap, "database_url": dsn})
+
+
 # --- up / down / status -----------------------------------------------------------------------
 
 
@@ -299,7 +315,7 @@ async def up(settings: Settings) -> InfraState:
     await resolve_postgres(settings, state)
     state.save(settings.home)
     assert state.postgres_dsn is not None
-    await migrate_all(state.postgres_dsn)
+    await migrate_all(state.postgres_dsn, schemas())
     return state
 
 

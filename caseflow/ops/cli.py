@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
+from caseflow.ops.registry import SERVICES
 from caseflow.runtime.settings import Settings, load_settings
-from caseflow.runtime.supervisor import SERVICES
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -46,21 +46,22 @@ def infra() -> None:
 @click.pass_context
 def infra_up(ctx: click.Context) -> None:
     """Start the broker and PostgreSQL if needed, create topics and schemas."""
-    from caseflow.runtime import infra as infra_mod
+    from caseflow.ops import infra as infra_mod
+    from caseflow.ops.registry import schemas
 
     settings = _settings(ctx)
     state = asyncio.run(infra_mod.up(settings))
     click.echo(f"broker      {state.broker_address} (pid {state.broker_pid or 'external'})")
     click.echo(f"postgres    {state.postgres_kind}: {infra_mod._redact(state.postgres_dsn or '')}")
     click.echo(f"topics      {', '.join(state.topics)} ({settings.partitions} partitions)")
-    click.echo("schemas     intake, deadline, dublin, metrics (migrated)")
+    click.echo(f"schemas     {', '.join(schemas())} (migrated)")
 
 
 @infra.command("down")
 @click.pass_context
 def infra_down(ctx: click.Context) -> None:
     """Stop exactly what `infra up` started."""
-    from caseflow.runtime import infra as infra_mod
+    from caseflow.ops import infra as infra_mod
 
     stopped = infra_mod.down(_settings(ctx))
     click.echo("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
@@ -71,7 +72,7 @@ def infra_down(ctx: click.Context) -> None:
 @click.pass_context
 def infra_status(ctx: click.Context, as_json: bool) -> None:
     """Say what runs where."""
-    from caseflow.runtime import infra as infra_mod
+    from caseflow.ops import infra as infra_mod
 
     report = asyncio.run(infra_mod.status(_settings(ctx)))
     if as_json:
@@ -106,9 +107,14 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.pass_context
 def run(ctx: click.Context, service: str) -> None:
     """One worker of one service, in the foreground; SIGTERM or Ctrl-C stops it cleanly."""
-    from caseflow.runtime.supervisor import run_service
+    from caseflow.ops.infra import resolved
+    from caseflow.ops.supervisor import run_service
 
-    run_service(service, _settings(ctx))
+    try:
+        settings = resolved(_settings(ctx))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    run_service(service, settings)
 
 
 @main.command("publish")
@@ -122,9 +128,10 @@ def publish(
     ctx: click.Context, file: Path, via: str, token: str | None, url: str | None, wait_s: float
 ) -> None:
     """Send partner events (one CloudEvent per line) as a partner system would."""
-    from caseflow.runtime.infra import endpoints
+    from caseflow.ops import publish as client
+    from caseflow.ops.infra import endpoints
     from caseflow.runtime.kafka import client_options
-    from services.intake import client
+    from caseflow.runtime.operator import operator_token
 
     settings = _settings(ctx)
     url = url or f"http://{settings.http_host}:{settings.intake_port}"
@@ -142,6 +149,7 @@ def publish(
                 url=url,
                 wait_s=wait_s,
                 options=client_options(settings),
+                token=operator_token(settings),
             )
         )
     for line in report.lines():
@@ -153,7 +161,7 @@ def publish(
 @click.pass_context
 def up(ctx: click.Context, clock: str) -> None:
     """Infra and every service in the foreground; Ctrl-C stops all."""
-    from caseflow.runtime.supervisor import up as up_all
+    from caseflow.ops.supervisor import up as up_all
 
     sys.exit(up_all(_settings(ctx), clock=clock, echo=click.echo))
 
@@ -170,29 +178,17 @@ def up(ctx: click.Context, clock: str) -> None:
 @click.pass_context
 def replay(ctx: click.Context, events: Path, until: date | None, fmt: str) -> None:
     """Run partner events through intake, Dublin and deadline logic offline (no Kafka, no DB)."""
-    from datetime import UTC, datetime
-
-    from caseflow.pipeline.offline import AdmissionSettings, dumps
-    from caseflow.pipeline.offline import replay as run_replay
-    from caseflow.pipeline.report import table
+    from caseflow.ops.replay import dumps, replay_file
+    from caseflow.ops.tables import replay_table
     from caseflow.runtime.policy import policy_from
 
     settings = _settings(ctx)
-    policy = policy_from(settings)
-    with events.open("rb") as handle:
-        result = run_replay(
-            handle,
-            until=until,
-            policy=policy,
-            now=datetime.now(UTC),
-            name=events.name,
-            settings=AdmissionSettings(settings.max_event_bytes, settings.cohort_cutoff),
-        )
-    document = result.as_json(policy)
+    result = replay_file(events, until, settings)
+    document = result.as_json(policy_from(settings))
     if fmt == "json":
         click.echo(dumps(document))
     else:
-        table(document)
+        replay_table(document)
 
 
 @main.group()
@@ -208,7 +204,7 @@ def clock() -> None:
 @click.pass_context
 def clock_advance(ctx: click.Context, to: date, timeout: float) -> None:
     """Move the simulated clock to a date; returns when every service has processed up to it."""
-    from caseflow.runtime.ticker import advance
+    from caseflow.ops.clock import advance
 
     asyncio.run(advance(_settings(ctx), to, timeout=timeout))
     click.echo(f"pipeline clock at {to.isoformat()}")
@@ -229,19 +225,19 @@ def dublin_expiring(
     ctx: click.Context, within_days: int | None, fmt: str, url: str | None, token: str | None
 ) -> None:
     """Accepted claims whose transfer deadline is near, and the side-inflow they would cause."""
-    from services.dublin.client import ApiError, fetch_expiring, table_lines
+    from caseflow.ops import api_client
+    from caseflow.ops.tables import expiring_lines
 
     settings = _settings(ctx)
+    base = url or f"http://{settings.http_host}:{settings.dublin_port}"
     try:
-        document = fetch_expiring(
-            url or f"http://{settings.http_host}:{settings.dublin_port}", within_days, token
-        )
-    except ApiError as exc:
+        document = asyncio.run(api_client.expiring(base, within_days, token))
+    except api_client.ApiError as exc:
         raise click.ClickException(str(exc)) from exc
     if fmt == "json":
         click.echo(json.dumps(document, indent=2))
     else:
-        click.echo("\n".join(table_lines(document)))
+        click.echo("\n".join(expiring_lines(document)))
 
 
 @main.group()
@@ -249,43 +245,43 @@ def case() -> None:
     """One case, as the live services see it."""
 
 
-def _operator_token() -> click.Option:
-    return click.option(
-        "--token",
-        envvar="CASEFLOW_OPERATOR_TOKEN",
-        default=None,
-        help="Operator bearer token (default CASEFLOW_OPERATOR_TOKEN).",
-    )
+operator_token_option = click.option(
+    "--token",
+    envvar="CASEFLOW_OPERATOR_TOKEN",
+    default=None,
+    help="Operator bearer token (default CASEFLOW_OPERATOR_TOKEN).",
+)
 
 
 @case.command("show")
 @click.argument("case_id")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json")
 @click.option("--timeline", is_flag=True, help="JSON: add the case's timeline and as_of.")
-@_operator_token()
+@operator_token_option
 @click.pass_context
 def case_show(
     ctx: click.Context, case_id: str, fmt: str, timeline: bool, token: str | None
 ) -> None:
     """The replay contract's object of one case: the deadline API joined with the Dublin API."""
-    from services.deadline import client
+    from caseflow.ops import api_client
+    from caseflow.ops.tables import case_table
 
     settings = _settings(ctx)
     base = f"http://{settings.http_host}"
     try:
         answer = asyncio.run(
-            client.show_case(
+            api_client.show_case(
                 f"{base}:{settings.deadline_port}", f"{base}:{settings.dublin_port}", case_id, token
             )
         )
-    except client.ApiError as exc:
+    except api_client.ApiError as exc:
         raise click.ClickException(str(exc)) from exc
     for note in answer.notes:
         click.echo(note, err=True)
     if fmt == "table":
-        client.case_table(case_id, answer.case)
+        case_table(case_id, answer.case)
     else:
-        shown = answer.case if timeline else client.contract(answer.case)
+        shown = answer.case if timeline else api_client.contract(answer.case)
         click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
 
 
@@ -295,8 +291,8 @@ def case_show(
 @click.pass_context
 def case_erase(ctx: click.Context, case_id: str, yes: bool) -> None:
     """Erase a case on request: its events and state in every schema, in one transaction."""
-    from caseflow import erase
-    from caseflow.runtime.infra import endpoints
+    from caseflow.ops import erase
+    from caseflow.ops.infra import endpoints
 
     if not erase.valid_case_id(case_id):
         raise click.BadParameter("not a case id", param_hint="CASE_ID")
@@ -316,7 +312,7 @@ def case_erase(ctx: click.Context, case_id: str, yes: bool) -> None:
 @click.option("--track", type=click.IntRange(1, 5), default=None)
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
-@_operator_token()
+@operator_token_option
 @click.pass_context
 def worklist(
     ctx: click.Context,
@@ -328,12 +324,13 @@ def worklist(
     token: str | None,
 ) -> None:
     """Open cases whose deadline falls within N days (and breached ones), soonest first."""
-    from services.deadline import client
+    from caseflow.ops import api_client
+    from caseflow.ops.tables import worklist_table
 
     settings = _settings(ctx)
     try:
         answer = asyncio.run(
-            client.worklist(
+            api_client.worklist(
                 f"http://{settings.http_host}:{settings.deadline_port}",
                 token,
                 within_days=within_days,
@@ -342,10 +339,10 @@ def worklist(
                 limit=limit,
             )
         )
-    except client.ApiError as exc:
+    except api_client.ApiError as exc:
         raise click.ClickException(str(exc)) from exc
     if fmt == "table":
-        client.worklist_table(answer)
+        worklist_table(answer)
     else:
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
 
@@ -376,61 +373,30 @@ def scenario_letter(seed: int, scale: float, out: Path) -> None:
 def demo(ctx: click.Context, seed: int, scale: float, headless: bool, as_json: bool) -> None:
     """Replay the 2020 letter through the live pipeline and compare the figures."""
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from caseflow import demo as demo_mod
-    from caseflow.pipeline.figures import LETTER
-    from caseflow.runtime import supervisor
+    from caseflow.ops import demo as demo_mod
+    from caseflow.ops import supervisor, tables
 
-    # Its own database, so that a demo never touches the data of a `caseflow up`.
-    settings = _settings(ctx).model_copy(update={"clock": "simulated"})
-    if settings.database_name == "caseflow":
-        settings = settings.model_copy(update={"database_name": "caseflow_demo"})
+    settings = demo_mod.demo_settings(_settings(ctx))
     console = Console(stderr=as_json)
     quiet = headless or as_json
-    echo = (lambda _line: None) if quiet else console.print
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-    )
-    task = progress.add_task("replaying the 2020 letter", total=30, status="starting")
-
-    def on_month(month: demo_mod.Month, published: int) -> None:
-        progress.update(task, advance=1, status=f"clock {month.end}  events {published:,}")
-
+    progress, on_month = tables.month_progress(console, disable=quiet)
     with progress:
         figures, children = demo_mod.run(
-            settings, seed=seed, scale=scale, headless=quiet, echo=echo, on_month=on_month
+            settings,
+            seed=seed,
+            scale=scale,
+            headless=quiet,
+            echo=(lambda _line: None) if quiet else console.print,
+            on_month=on_month,
         )
     if as_json:
         click.echo(json.dumps(figures, indent=2))
         return
-    from rich.table import Table
-
-    table = Table(title=f"The 2020 letter vs caseflow (scale {scale:g}, seed {seed})")
-    table.add_column("figure")
-    table.add_column("letter", justify="right")
-    table.add_column("caseflow", justify="right")
-    for key, said in LETTER.items():
-        value = figures[key]
-        shown = f"{value:.0%}" if isinstance(value, float) else f"{value:,}"
-        # A share does not scale with the scenario; counts and amounts do.
-        scaled = scale == 1.0 or isinstance(value, float)
-        table.add_row(key, said if scaled else f"{said} (x{scale:g})", shown)
-    console.print(table)
+    console.print(tables.letter_table(figures, scale=scale, seed=seed))
     console.print(f"{figures['events']:,} events replayed live in {figures['replay_seconds']} s")
     if children:
-        console.print(
-            f"operator API  http://{settings.http_host}:{settings.deadline_port}/v1/worklist\n"
-            f"Dublin API    http://{settings.http_host}:{settings.dublin_port}/v1/dublin/expiring\n"
-            f"intake        http://{settings.http_host}:{settings.intake_port}/v1/events\n"
-            f"metrics       http://{settings.http_host}:{settings.metrics_port}/metrics\n"
-            "Ctrl-C stops the services (`caseflow infra down` stops the broker and database)."
-        )
+        console.print(tables.addresses(settings))
         sys.exit(supervisor.supervise(children, echo=click.echo))
 
 
@@ -446,8 +412,8 @@ def demo(ctx: click.Context, seed: int, scale: float, headless: bool, as_json: b
 @click.pass_context
 def report(ctx: click.Context, month: str, out: Path, events: Path | None) -> None:
     """The monthly figures as Markdown + HTML with PNG charts and a CSV."""
-    from caseflow import report as report_mod
-    from caseflow.pipeline.figures import month_end
+    from caseflow.domain.stock import month_end
+    from caseflow.ops import report as report_mod
 
     try:
         until = month_end(month)

@@ -14,7 +14,8 @@ from caseflow.domain import (
     deadline_of,
     statutory_penalty,
 )
-from caseflow.domain.view import WorklistEntry, case_status, case_view, cohort, worklist_entry
+from caseflow.domain.taskforce import cohort
+from caseflow.domain.view import WorklistEntry, case_status, case_view, worklist_entry
 
 #: Far enough ahead that every penalty a state implies has its first day.
 _HORIZON = date(9000, 1, 1)
@@ -44,7 +45,7 @@ def projection(state: TermState | None, policy: Policy, _as_of: date | None) -> 
         if f.first_day is not None
     ]
     return {
-        "cohort": cohort(state.lodged_on, policy),
+        "cohort": cohort(state.lodged_on, policy.taskforce_cutoff),
         "track": state.track,
         "status": case_status(state, None, policy),
         "lodged_on": state.lodged_on,
@@ -79,7 +80,7 @@ def worklist_item(
 def _item(entry: WorklistEntry, state: TermState, as_of: date, policy: Policy) -> dict[str, Any]:
     return {
         "case_id": entry.case_id,
-        "cohort": cohort(state.lodged_on, policy),
+        "cohort": cohort(state.lodged_on, policy.taskforce_cutoff),
         "track": state.track,
         "deadline": entry.deadline.isoformat(),
         "days_left": entry.days_left,

@@ -1,7 +1,7 @@
-"""Erasure of one case on request (`caseflow case erase ID`): every service's `erase` over its own
-schema, all in one database transaction, so a case is removed everywhere or nowhere. Each
-service owns its SQL (its store.py); this module only composes them. The Kafka topics are not
-rewritten: they age out under their retention (docs/privacy.md).
+"""Erasure of one case on request (`caseflow case erase ID`): every service's eraser (the
+registry's) over its own schema, all in one database transaction, so a case is removed
+everywhere or nowhere. Each service owns its SQL (its store.py); this module only composes
+them. The Kafka topics are not rewritten: they age out under their retention (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -12,19 +12,13 @@ from dataclasses import dataclass
 import asyncpg
 
 from caseflow.events.envelope import CASE_ID_PATTERN
-from services.deadline import store as deadline_store
-from services.dublin import store as dublin_store
-from services.intake import store as intake_store
-from services.metrics import store as metrics_store
+from caseflow.ops.registry import SERVICES, load
 
 Eraser = Callable[[asyncpg.Connection, str], Awaitable[dict[str, int]]]
 
-#: Per service, its erase function, in the order the pipeline sees a case.
+#: Per service (schema), its erase function, in the registry's order.
 ERASERS: dict[str, Eraser] = {
-    "intake": intake_store.erase,
-    "deadline": deadline_store.erase,
-    "dublin": dublin_store.erase,
-    "metrics": metrics_store.erase,
+    name: load(service.eraser) for name, service in SERVICES.items() if service.eraser
 }
 
 

@@ -1,0 +1,163 @@
+"""The stock of cases and the figures over it, counted from term and Dublin states — the
+replay's or the live services' alike — for the dates a question names: the Taskforce
+assignment and its decisions, the new applications since the cut-off, penalties paid, the
+side-inflow, and the monthly series. No date is written down here; the cut-off is the policy's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from caseflow.domain.dublin import DublinState
+from caseflow.domain.rules import Policy
+from caseflow.domain.taskforce import in_taskforce
+from caseflow.domain.term import TermState, deadline_of, statutory_penalty, term_start
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """The dates figures are counted to.
+
+    New applications are those lodged from the cut-off to ``until``; decisions and lateness
+    count up to ``until`` too; the Taskforce's decisions are counted by each of ``decided_by``;
+    penalties are those fixed (Awb 4:18) by ``penalties_by``.
+    """
+
+    until: date
+    decided_by: tuple[date, ...]
+    penalties_by: date
+
+
+@dataclass(frozen=True, slots=True)
+class StockFigures:
+    taskforce_assigned: int
+    #: Per day of ``Question.decided_by``: Taskforce cases decided on or before it.
+    taskforce_decided_by: dict[date, int]
+    first_applications: int
+    subsequent_applications: int
+    #: Of the new applications, the share decided by ``until`` (three decimals).
+    share_decided: float
+    #: New applications decided by ``until`` after their deadline.
+    decided_late: int
+    penalties_paid_eur: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "taskforce_assigned": self.taskforce_assigned,
+            "taskforce_decided_by": {
+                day.isoformat(): n for day, n in sorted(self.taskforce_decided_by.items())
+            },
+            "first_applications": self.first_applications,
+            "subsequent_applications": self.subsequent_applications,
+            "share_decided": self.share_decided,
+            "decided_late": self.decided_late,
+            "penalties_paid_eur": self.penalties_paid_eur,
+        }
+
+
+def penalty_paid(term: TermState, by: date, policy: Policy) -> int:
+    """The statutory penalty counted as paid by ``by``: accrued, and fixed by then (Awb 4:18)."""
+    figures = statutory_penalty(term, by, policy)
+    return figures.accrued_eur if figures.fixed_by is not None and figures.fixed_by <= by else 0
+
+
+def stock_figures(terms: Iterable[TermState], policy: Policy, question: Question) -> StockFigures:
+    cutoff, until = policy.taskforce_cutoff, question.until
+    assigned = first = subsequent = new_decided = late = penalties = 0
+    decided_by = dict.fromkeys(question.decided_by, 0)
+    for term in terms:
+        decision = term.decision.on if term.decision is not None else None
+        if in_taskforce(term, policy):
+            assigned += 1
+            for day in decided_by:
+                decided_by[day] += decision is not None and decision <= day
+        elif cutoff <= term.lodged_on <= until:
+            if term.kind == "subsequent":
+                subsequent += 1
+            else:
+                first += 1
+            if decision is not None and decision <= until:
+                new_decided += 1
+                deadline = deadline_of(term, policy, decision)
+                late += deadline is not None and decision > deadline
+        penalties += penalty_paid(term, question.penalties_by, policy)
+    new = first + subsequent
+    return StockFigures(
+        taskforce_assigned=assigned,
+        taskforce_decided_by=decided_by,
+        first_applications=first,
+        subsequent_applications=subsequent,
+        share_decided=round(new_decided / new, 3) if new else 0.0,
+        decided_late=late,
+        penalties_paid_eur=penalties,
+    )
+
+
+def month_end(month: str) -> date:
+    """The last day of a month given as YYYY-MM."""
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)
+
+
+def month_ends(first: date, last: date) -> list[date]:
+    """The last day of every month from `first`'s month to `last`'s month."""
+    ends = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        following = date(year + month // 12, month % 12 + 1, 1)
+        ends.append(following - timedelta(days=1))
+        year, month = following.year, following.month
+    return ends
+
+
+def monthly_series(
+    terms: Iterable[TermState], dublins: Iterable[DublinState], policy: Policy, until: date
+) -> list[dict[str, Any]]:
+    """One row per month end from the cut-off's month to `until`: the Taskforce stock; open
+    first applications lodged since the cut-off, within and past their term; those decided
+    within the term (cumulative); statutory penalties paid (cumulative, EUR); side-inflow in
+    the month."""
+    cutoff = policy.taskforce_cutoff
+    terms = list(terms)
+    assigned = [in_taskforce(term, policy) for term in terms]
+    inflow_days = [d.entered[0] for d in dublins if d.entered is not None]
+    rows = []
+    for end in month_ends(cutoff, until):
+        stock = open_within = open_past = decided_within = 0
+        paid = 0
+        for term, in_stock in zip(terms, assigned, strict=True):
+            decision = term.decision.on if term.decision is not None else None
+            decided = decision is not None and decision <= end
+            if in_stock:
+                stock += not decided
+            elif (
+                cutoff <= term.lodged_on <= end
+                and term.kind == "first"
+                and term_start(term) is not None
+            ):
+                deadline = deadline_of(term, policy, end)
+                if not decided:
+                    if deadline is not None and end > deadline:
+                        open_past += 1
+                    else:
+                        open_within += 1
+                elif decision is not None:
+                    deadline_then = deadline_of(term, policy, decision)
+                    decided_within += deadline_then is None or decision <= deadline_then
+            paid += penalty_paid(term, end, policy)
+        month_start = end.replace(day=1)
+        rows.append(
+            {
+                "month": end.strftime("%Y-%m"),
+                "taskforce_stock": stock,
+                "first_open_within_term": open_within,
+                "first_open_past_term": open_past,
+                "first_decided_within_term": decided_within,
+                "penalties_paid_eur": paid,
+                "side_inflow": sum(1 for day in inflow_days if month_start <= day <= end),
+            }
+        )
+    return rows
