@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from caseflow.domain.facts import PREFIX
 from caseflow.events.catalogue import EVENT_TYPES
 from caseflow.events.codec import Reason, Rejection
-from caseflow.events.envelope import CASE_ID_PATTERN, Envelope
+from caseflow.events.envelope import CASE_ID_PATTERN, Envelope, OperatorEvent
 from caseflow.events.operator import OPERATOR_TYPES, OperatorType
 from caseflow.events.partner import PARTNER_TYPES
 from caseflow.events.service import SERVICE_TYPES, ServiceType
@@ -48,6 +48,7 @@ def build() -> dict[str, Any]:
     """The whole document as plain dicts and lists, in a fixed order."""
     schemas = _Schemas()
     schemas.add(Envelope)
+    schemas.add(OperatorEvent)
     messages = {name: _event_message(name, model, schemas) for name, model in EVENT_TYPES.items()}
     messages[_DEAD_LETTER] = _dead_letter_message()
     messages[_TICK] = _tick_message()
@@ -125,8 +126,10 @@ class _Schemas:
         schema = model.model_json_schema(ref_template=_SCHEMAS + "{model}")
         for name, definition in schema.pop("$defs", {}).items():
             self._put(name, definition)
-        if model is Envelope:
+        if model in (Envelope, OperatorEvent):
             schema = _with_extension_rules(schema)
+        if model is OperatorEvent:
+            schema["not"] = {"required": ["subject"]}
         name = str(schema.get("title", model.__name__))
         self._put(name, schema)
         return _SCHEMAS + name
@@ -152,9 +155,7 @@ def _event_message(name: str, model: type[BaseModel], schemas: _Schemas) -> dict
     sources = sorted(partner.sources) if partner else [own.source] if own else []
     data_ref = schemas.add(model)
     needs_data = any(field.is_required() for field in model.model_fields.values())
-    required = ["type", "data"] if needs_data else ["type"]
-    if name not in OPERATOR_TYPES:
-        required.append("subject")
+    shape = "OperatorEvent" if name in OPERATOR_TYPES else "Envelope"
     message: dict[str, Any] = {
         "name": name,
         "title": _title(name),
@@ -163,11 +164,11 @@ def _event_message(name: str, model: type[BaseModel], schemas: _Schemas) -> dict
         "headers": _headers(name),
         "payload": {
             "allOf": [
-                {"$ref": _SCHEMAS + "Envelope"},
+                {"$ref": _SCHEMAS + shape},
                 {
                     "type": "object",
                     "properties": {"type": {"const": name}, "data": {"$ref": data_ref}},
-                    "required": required,
+                    "required": ["type", "data"] if needs_data else ["type"],
                 },
             ]
         },

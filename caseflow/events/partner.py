@@ -23,11 +23,11 @@ from caseflow.domain.facts import (
     HearingKind,
     HearingMode,
     LinkRelation,
-    MemberState,
     Outcome,
     SuspensionGround,
     TransferFailure,
 )
+from caseflow.domain.facts import MemberState as MemberState  # the catalogue's, re-exported
 from caseflow.events.envelope import CaseId, IsoDate, Text
 
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")]

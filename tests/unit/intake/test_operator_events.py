@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from caseflow.runtime.settings import load_settings
-from services.intake.handlers import Origin, Rejected, admit
+from services.intake.admission import Origin, Rejected, admit
 from services.intake.memory import MemoryRegister
 from tests.unit.intake.factory import CASE, event
 
