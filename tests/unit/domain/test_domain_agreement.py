@@ -2,7 +2,7 @@
 answer (DOMAIN.md §3: a Dublin step after the national term started; the side-inflow).
 
 `caseflow replay` runs the Dublin fold over a case's facts and then the term fold over the facts
-and the side-inflow together, in canonical order (`pipeline/offline.py::replay_case`). The live
+and the side-inflow together, in canonical order (`ops/replay.py::replay_case`). The live
 services see the same facts but meet the side-inflow later: the Dublin worker publishes it onto
 case.events when a tick brings it about, and the deadline worker advances after it, on the
 ticks the Dublin worker forwards (`pipeline/live.py`). Both run `timeline.advance`; here both
