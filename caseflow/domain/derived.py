@@ -10,11 +10,30 @@ import uuid
 from dataclasses import dataclass, fields
 from datetime import date
 from functools import lru_cache
-from typing import ClassVar, TypeAlias
+from typing import ClassVar, Literal, TypeAlias
 
 from caseflow.domain.facts import PREFIX, NationalProcedureEntered, NationalProcedureReason
 
 JSONValue: TypeAlias = str | int | bool | list["JSONValue"] | dict[str, "JSONValue"] | None
+
+PenaltyKind = Literal["statutory", "court"]
+#: The stage of a case in the Dublin procedure (`dublin.dublin_stage`), carried by every event of
+#: the Dublin fold so that no consumer has to rebuild it.
+DublinStage = Literal[
+    "claim_due",
+    "claim_sent",
+    "accepted",
+    "transfer_scheduled",
+    "transferred",
+    "nl_responsible",
+    "rejected",
+]
+#: Why a decision came late (the 2021 letter's "explainable" late decisions): a newborn child's
+#: application decided with the parents' case, a side-inflow case already past its 21-month
+#: maximum when it entered the national procedure, or anything else.
+LateCause = Literal["linked_child", "side_inflow_over_term", "other"]
+#: What moved a deadline (`term.changed`).
+ChangeCause = Literal["extension", "suspension", "dublin", "track", "instrument"]
 
 CASEFLOW_NAMESPACE = uuid.UUID("6f1c2a0e-5b7d-5c39-9a4e-2d0b8f3c7e11")
 """Namespace for uuid5 ids of derived events; fixed forever so reprocessing yields the same ids."""
@@ -81,17 +100,30 @@ class TermStarted(Derived):
     starts_on: date
     deadline: date
     absolute_deadline: date
+    #: The deadline lies before the start: a side-inflow case past its 21-month maximum (PD
+    #: art. 31(5)) is late the day it enters the national procedure.
+    starts_breached: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TermChanged(Derived):
-    """The deadline moved; `cause` is extension, suspension, policy, dublin or track."""
+    """The deadline moved; `cause` is extension, suspension, dublin, track, or instrument (then
+    `instrument` and `ruling` say which marking)."""
 
     TYPE: ClassVar[str] = PREFIX + "term.changed"
     SOURCE: ClassVar[str] = "deadline"
     old_deadline: date | None
     new_deadline: date | None
-    cause: str
+    cause: ChangeCause
+    instrument: str | None = None
+    ruling: str | None = None
+
+    def data(self) -> dict[str, JSONValue]:
+        """`instrument` and `ruling` only when a marking moved the deadline."""
+        data = Derived.data(self)
+        if self.instrument is None:
+            del data["instrument"], data["ruling"]
+        return data
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,7 +181,8 @@ class DecisionOnTime(Derived):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DecisionLate(Derived):
-    """Decided after the deadline; penalties as accrued up to the day before the decision."""
+    """Decided after the deadline; penalties as accrued up to the day before the decision, and
+    the cause of the delay (`term.late_cause`)."""
 
     TYPE: ClassVar[str] = PREFIX + "decision.late"
     SOURCE: ClassVar[str] = "deadline"
@@ -158,6 +191,7 @@ class DecisionLate(Derived):
     days_late: int
     statutory_penalty_eur: int
     court_penalty_eur: int
+    cause: LateCause
 
 
 # --- dublin service ---------------------------------------------------------------------------
@@ -169,6 +203,7 @@ class ClaimReplyDue(Derived):
 
     TYPE: ClassVar[str] = PREFIX + "claim.reply_due"
     SOURCE: ClassVar[str] = "dublin"
+    stage: DublinStage
     kind: str
     sent_on: date
     reply_due: date
@@ -180,6 +215,7 @@ class ClaimTacitlyAccepted(Derived):
 
     TYPE: ClassVar[str] = PREFIX + "claim.tacitly_accepted"
     SOURCE: ClassVar[str] = "dublin"
+    stage: DublinStage
     accepted_on: date
     kind: str
     sent_on: date
@@ -191,6 +227,7 @@ class TransferDeadlineSet(Derived):
 
     TYPE: ClassVar[str] = PREFIX + "transfer.deadline_set"
     SOURCE: ClassVar[str] = "dublin"
+    stage: DublinStage
     transfer_deadline: date
     counts_from: date
     months: int
@@ -203,7 +240,20 @@ class TransferDeadlineExpired(Derived):
 
     TYPE: ClassVar[str] = PREFIX + "transfer.deadline_expired"
     SOURCE: ClassVar[str] = "dublin"
+    stage: DublinStage
     transfer_deadline: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DublinStageChanged(Derived):
+    """The case moved to `stage` through something no other Dublin event announces (a transfer
+    scheduled, completed or failed; a claim rejected or sent too late; a request period passed
+    in silence; the Dublin track left)."""
+
+    TYPE: ClassVar[str] = PREFIX + "dublin.stage_changed"
+    SOURCE: ClassVar[str] = "dublin"
+    stage: DublinStage
+    previous: DublinStage | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,19 +264,23 @@ class SideInflow(Derived):
     SOURCE: ClassVar[str] = "dublin"
     reason: NationalProcedureReason
     original_lodged_on: date
+    stage: DublinStage
     claim_sent_on: date | None
     claim_kind: str | None
     accepted_on: date | None
     tacit: bool | None
     transfer_deadline: date | None
     failed_transfers: int
+    #: Set when a fact of that day established it (see `NationalProcedureEntered`).
+    known_on: date | None = None
 
     def data(self) -> dict[str, JSONValue]:
-        """Reason and original lodging on top; what happened in Dublin under `history`."""
+        """Reason, original lodging, stage and `known_on` on top; what happened in Dublin under
+        `history`."""
         flat = Derived.data(self)
-        top = {"reason", "original_lodged_on"}
+        top = ["reason", "original_lodged_on", "stage", "known_on"]
         return {
-            **{key: flat[key] for key in top},
+            **{key: flat[key] for key in top if flat[key] is not None},
             "history": {key: value for key, value in flat.items() if key not in top},
         }
 
@@ -239,6 +293,7 @@ class SideInflow(Derived):
             source=self.SOURCE,
             reason=self.reason,
             original_lodged_on=self.original_lodged_on,
+            known_on=self.known_on,
         )
 
 
@@ -257,6 +312,7 @@ DERIVED_TYPES: dict[str, type[Derived]] = {
         ClaimTacitlyAccepted,
         TransferDeadlineSet,
         TransferDeadlineExpired,
+        DublinStageChanged,
         SideInflow,
     )
 }

@@ -1,20 +1,24 @@
 """Dublin III time limits as a fold over facts: request, reply, transfer, and side-inflow.
 
 Everything is derived from the stored facts and a date, so timers do not depend on tick size.
+Whether a Dublin step takes a case out of the national procedure (`step_in_time`) is decided
+here once, for this fold and the term fold alike.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
+from typing import Literal
 
 from caseflow.domain.calendar import days_after, months_after
 from caseflow.domain.derived import (
     ClaimReplyDue,
     ClaimTacitlyAccepted,
     Derived,
+    DublinStage,
+    DublinStageChanged,
     SideInflow,
     TransferDeadlineExpired,
     TransferDeadlineSet,
@@ -26,6 +30,7 @@ from caseflow.domain.facts import (
     ApplicationLodged,
     DublinClaimAnswered,
     DublinClaimSent,
+    EurodacHitReceived,
     Fact,
     NationalProcedureReason,
     PersonAbsconded,
@@ -35,6 +40,7 @@ from caseflow.domain.facts import (
     TransferFailed,
     TransferScheduled,
 )
+from caseflow.domain.fold import Fired, Timer
 from caseflow.domain.outcome import Applied, Rejection
 from caseflow.domain.rules import (
     REQUEST_MONTHS,
@@ -52,7 +58,17 @@ from caseflow.domain.rules import (
 
 DUBLIN_TRACK = 1
 _HORIZON = date(9000, 1, 1)
+_DAY = timedelta(days=1)
 _EXTENDING = {"absconded": TRANSFER_MONTHS_ABSCONDED, "imprisoned": TRANSFER_MONTHS_IMPRISONED}
+
+#: Stages of a Dublin procedure still running; the others are its outcomes.
+OPEN_STAGES: tuple[DublinStage, ...] = ("claim_due", "claim_sent", "accepted", "transfer_scheduled")
+#: Stages with an accepted claim: only these have a running transfer deadline.
+ACCEPTED_STAGES: tuple[DublinStage, ...] = ("accepted", "transfer_scheduled")
+#: Why the Netherlands is responsible: a side-inflow reason, or the Dublin track left before any
+#: request (the Netherlands examines the application itself, D3 art. 17(1)).
+ResponsibilityReason = NationalProcedureReason | Literal["dublin_track_left"]
+TRACK_LEFT: Literal["dublin_track_left"] = "dublin_track_left"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +107,29 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class EurodacHit:
+    """A Eurodac hit as it reached the IND; `since_lodging` when the application was lodged by
+    then (the term fold, which starts at lodging, knows only those)."""
+
+    on: date
+    category: int
+    member_state: str
+    since_lodging: bool
+
+
+@dataclass(frozen=True, slots=True)
 class DublinState:
-    """Ingredients of one case's Dublin procedure; `entered` is set once side-inflow was emitted."""
+    """Ingredients of one case's Dublin procedure. `dublin_since` is the day it entered it (the
+    lodging on track 1, or a Dublin step within the request period); `left_on` the day it left
+    the Dublin track before any request; `entered` is set once side-inflow was emitted."""
 
     case_id: str
     registered_on: date | None = None
     lodged_on: date | None = None
     track: int | None = None
+    dublin_since: date | None = None
+    left_on: date | None = None
+    hits: tuple[EurodacHit, ...] = ()
     claim: Claim | None = None
     answer: Answer | None = None
     planned_on: date | None = None
@@ -130,36 +162,88 @@ class TransferTerm:
 # --- derived dates -----------------------------------------------------------------------------
 
 
-def is_dublin(state: DublinState) -> bool:
-    """Track 1 (Dublin) or a claim sent, after lodging."""
-    return state.lodged_on is not None and (state.track == DUBLIN_TRACK or state.claim is not None)
+def is_dublin_case(state: DublinState) -> bool:
+    """The case was taken into the Dublin procedure: lodged on track 1, or a Dublin step within
+    the request period (`step_in_time`). Its outcome may since have come (`dublin_stage`)."""
+    return state.dublin_since is not None
+
+
+def request_period_end(lodged_on: date, hit_on: date | None, kind: str | None) -> date:
+    """Last day to send a request: 3 months from lodging; with a Eurodac hit, 2 months from the
+    hit, for a take-charge request whichever comes first (D3 art. 21(1); CJEU C-670/16,
+    Mengesteab), for a take-back request the 2 months alone, even past the 3 (D3 art. 23(2)).
+    Before any request the 2 months count too: a take-back request may still follow."""
+    three = months_after(lodged_on, REQUEST_MONTHS)
+    if hit_on is None:
+        return three
+    two = months_after(hit_on, REQUEST_MONTHS_EURODAC)
+    return min(three, two) if kind == "take_charge" else two
+
+
+def _first_hit(hits: Iterable[date], named: date | None, until: date) -> date | None:
+    """The first hit received by `until`, or the date a request names: 2 months count from it."""
+    days = [day for day in hits if day <= until]
+    if named is not None:
+        days.append(named)
+    return min(days, default=None)
+
+
+def step_in_time(
+    lodged_on: date, hits: Iterable[date], on: date, claim: DublinClaimSent | None
+) -> bool:
+    """Whether a Dublin step dated `on` (track 1, or the request `claim`) takes a case out of the
+    national procedure: only within the request period (D3 art. 21(1), 23(2)); after it the
+    Netherlands is responsible and the step changes nothing (ABRvS ECLI:NL:RVS:2015:3891).
+
+    Judged on what both folds know of the case: its lodging, the hits received since, and the
+    request itself (a hit it names without a date counts from the lodging)."""
+    hit = _first_hit(hits, claim.eurodac_hit_on if claim is not None else None, on)
+    if hit is None and claim is not None and claim.eurodac_hit:
+        hit = lodged_on
+    return on <= request_period_end(lodged_on, hit, claim.kind if claim is not None else None)
+
+
+def claim_defect(fact: DublinClaimSent) -> Rejection | None:
+    """What makes a request impossible in itself, whatever the case: a hit dated after it, or an
+    urgent reply period outside one week to one month (D3 art. 22(6))."""
+    if fact.eurodac_hit_on is not None and fact.eurodac_hit_on > fact.on:
+        return Rejection("eurodac_hit_after_claim", "Eurodac hit dated after the claim")
+    urgent = fact.urgent_reply_days
+    if (
+        urgent is not None
+        and fact.kind == "take_charge"
+        and (
+            urgent < URGENT_REPLY_MIN_DAYS
+            or days_after(fact.on, urgent) > months_after(fact.on, URGENT_REPLY_MAX_MONTHS)
+        )
+    ):
+        return Rejection("urgent_period_out_of_range", "urgent reply: 1 week to 1 month")
+    return None
 
 
 def eurodac_hit_on(state: DublinState, policy: Policy) -> date | None:
-    """Date of the Eurodac hit. The catalogue only says whether there was one: without
-    `eurodac_hit_on` caseflow dates it on the registration (convention), else on the lodging."""
+    """The day of the Eurodac hit the request period counts from: the first hit received (by
+    the request, once one is sent), or the date the request names. A request that says it rests
+    on a hit without either is dated by convention on the registration, else the lodging
+    (`Policy.eurodac_fallback`)."""
     claim = state.claim
-    if claim is None or not claim.eurodac_hit:
-        return None
-    if claim.eurodac_hit_on is not None:
-        return claim.eurodac_hit_on
+    until = claim.sent_on if claim is not None else _HORIZON
+    named = claim.eurodac_hit_on if claim is not None else None
+    hit = _first_hit((h.on for h in state.hits), named, until)
+    if hit is not None or claim is None or not claim.eurodac_hit:
+        return hit
     if policy.eurodac_fallback == "registration" and state.registered_on is not None:
         return state.registered_on
     return state.lodged_on
 
 
 def request_deadline(state: DublinState, policy: Policy) -> date | None:
-    """Last day to send the request. Take charge: 3 months from lodging, or 2 months from a
-    Eurodac hit if earlier (D3 art. 21(1)). Take back: 2 months from a Eurodac hit, otherwise
-    3 months from lodging (D3 art. 23(2)). Before a claim: 3 months from lodging."""
+    """Last day to send the request (`request_period_end`, D3 art. 21(1), 23(2)) for this case:
+    the request's kind once one is sent, the Eurodac hit from `eurodac_hit_on`."""
     if state.lodged_on is None:
         return None
-    three = months_after(state.lodged_on, REQUEST_MONTHS)
-    hit = eurodac_hit_on(state, policy)
-    if hit is None or state.claim is None:
-        return three
-    two = months_after(hit, REQUEST_MONTHS_EURODAC)
-    return min(three, two) if state.claim.kind == "take_charge" else two
+    kind = state.claim.kind if state.claim is not None else None
+    return request_period_end(state.lodged_on, eurodac_hit_on(state, policy), kind)
 
 
 def claim_in_time(state: DublinState, policy: Policy) -> bool:
@@ -169,9 +253,18 @@ def claim_in_time(state: DublinState, policy: Policy) -> bool:
     return state.claim is not None and deadline is not None and state.claim.sent_on <= deadline
 
 
+def _on_hit_data(state: DublinState) -> bool:
+    """The request is based on Eurodac data: it says so, or a hit had reached the IND by then."""
+    claim = state.claim
+    return claim is not None and (
+        claim.eurodac_hit or any(h.on <= claim.sent_on for h in state.hits)
+    )
+
+
 def reply_due(state: DublinState, policy: Policy) -> date | None:
     """Last day of the reply period. Take charge: 2 months, urgent: the requested period
-    (D3 art. 22(1), 22(6)). Take back: 1 month, 2 weeks on a Eurodac hit (D3 art. 25(1))."""
+    (D3 art. 22(1), 22(6)). Take back: 1 month, 2 weeks when based on Eurodac data (D3 art.
+    25(1))."""
     claim = state.claim
     if claim is None:
         return None
@@ -179,7 +272,7 @@ def reply_due(state: DublinState, policy: Policy) -> date | None:
         if claim.urgent_reply_days is not None:
             return days_after(claim.sent_on, claim.urgent_reply_days)
         return months_after(claim.sent_on, TAKE_CHARGE_REPLY_MONTHS)
-    if claim.eurodac_hit:
+    if _on_hit_data(state):
         return days_after(claim.sent_on, TAKE_BACK_REPLY_DAYS_EURODAC)
     return months_after(claim.sent_on, TAKE_BACK_REPLY_MONTHS)
 
@@ -245,18 +338,21 @@ def transfer_term(state: DublinState, policy: Policy, as_of: date) -> TransferTe
 
 def nl_responsibility(
     state: DublinState, policy: Policy, as_of: date
-) -> tuple[date, NationalProcedureReason] | None:
-    """(day, reason) from which the Netherlands is responsible, if by `as_of`: the day after a
-    missed request deadline (D3 art. 21(1), 23(3)); the day of a rejection (convention); the day
-    after the transfer deadline (D3 art. 29(2))."""
+) -> tuple[date, ResponsibilityReason] | None:
+    """(day, reason) from which the Netherlands is responsible for a Dublin case, if by `as_of`:
+    the day after a missed request deadline, never before the lodging (D3 art. 21(1), 23(3));
+    the day of a rejection (convention); the day after the transfer deadline (D3 art. 29(2));
+    the day the Dublin track was left before any request (D3 art. 17(1), convention)."""
     if state.entered is not None:
         return state.entered if state.entered[0] <= as_of else None
-    if not is_dublin(state) or state.completed_on is not None:
+    if not is_dublin_case(state) or state.completed_on is not None:
         return None
-    found: tuple[date, NationalProcedureReason] | None = None
+    found: tuple[date, ResponsibilityReason] | None = None
     deadline = request_deadline(state, policy)
-    if not claim_in_time(state, policy) and deadline is not None:
-        found = (days_after(deadline, 1), "request_deadline_missed")
+    if state.left_on is not None:
+        found = (state.left_on, TRACK_LEFT)
+    elif not claim_in_time(state, policy) and deadline is not None and state.lodged_on is not None:
+        found = (max(days_after(deadline, 1), state.lodged_on), "request_deadline_missed")
     elif state.answer is not None and not state.answer.accepted:
         found = (state.answer.on, "claim_rejected")
     else:
@@ -266,10 +362,11 @@ def nl_responsibility(
     return found if found is not None and found[0] <= as_of else None
 
 
-def dublin_stage(state: DublinState, policy: Policy, as_of: date) -> str | None:
-    """claim_due | claim_sent | accepted | transfer_scheduled | transferred | nl_responsible |
-    rejected; None for a case that never was a Dublin case."""
-    if not is_dublin(state) and state.entered is None:
+def dublin_stage(state: DublinState | None, policy: Policy, as_of: date) -> DublinStage | None:
+    """The one definition of a case's Dublin stage as of a day: claim_due | claim_sent |
+    accepted | transfer_scheduled | transferred | nl_responsible | rejected; None for a case
+    that never was a Dublin case. Every event of this fold carries it (`stage`)."""
+    if state is None or not is_dublin_case(state):
         return None
     responsible = nl_responsibility(state, policy, as_of)
     if responsible is not None:
@@ -288,7 +385,7 @@ _Handler = Callable[[DublinState, Fact, Policy], _Result]
 
 
 def _transfer_checks(state: DublinState, on: date, policy: Policy) -> Rejection | None:
-    if not is_dublin(state):
+    if not is_dublin_case(state):
         return Rejection("not_dublin", "not a Dublin case")
     if nl_responsibility(state, policy, on) is not None:
         return Rejection("nl_responsible", "the Netherlands is already responsible")
@@ -299,6 +396,11 @@ def _transfer_checks(state: DublinState, on: date, policy: Policy) -> Rejection 
     return None
 
 
+def hits_since_lodging(state: DublinState) -> list[date]:
+    """The hits the term fold knows too: received on or after the lodging."""
+    return [hit.on for hit in state.hits if hit.since_lodging]
+
+
 def _on_registration(state: DublinState, fact: Fact, policy: Policy) -> _Result:
     if state.registered_on is not None:
         return state
@@ -306,19 +408,49 @@ def _on_registration(state: DublinState, fact: Fact, policy: Policy) -> _Result:
 
 
 def _on_lodged(state: DublinState, fact: Fact, policy: Policy) -> _Result:
+    """Lodged on track 1, the case is in the Dublin procedure from the start."""
     assert isinstance(fact, ApplicationLodged)
     if state.lodged_on is not None:
         return state  # the deadline fold rejects a second lodging
-    return replace(state, lodged_on=fact.on, track=fact.track)
+    dublin_since = fact.on if fact.track == DUBLIN_TRACK else None
+    return replace(state, lodged_on=fact.on, track=fact.track, dublin_since=dublin_since)
 
 
 def _on_track(state: DublinState, fact: Fact, policy: Policy) -> _Result:
+    """Track 1 within the request period takes the case into the Dublin procedure (`step_in_time`);
+    leaving track 1 before any request makes the Netherlands responsible that day (D3 art.
+    17(1), convention). Any other change of track changes nothing here."""
     assert isinstance(fact, TrackAssigned)
-    return replace(state, track=fact.track)
+    after = replace(state, track=fact.track)
+    if state.lodged_on is None or state.left_on is not None:
+        return after
+    if nl_responsibility(state, policy, fact.on) is not None or state.completed_on is not None:
+        return after
+    if fact.track == DUBLIN_TRACK:
+        if is_dublin_case(state) or not step_in_time(
+            state.lodged_on, hits_since_lodging(state), fact.on, None
+        ):
+            return after
+        return replace(after, dublin_since=fact.on)
+    if is_dublin_case(state) and state.claim is None:
+        return replace(after, left_on=fact.on)
+    return after
+
+
+def _on_hit(state: DublinState, fact: Fact, policy: Policy) -> _Result:
+    """A Eurodac hit sets the request period from its day (D3 art. 21(1), 23(2)); recorded
+    always, it changes nothing once a request was sent or the Netherlands is responsible."""
+    assert isinstance(fact, EurodacHitReceived)
+    since_lodging = state.lodged_on is not None and fact.on >= state.lodged_on
+    hit = EurodacHit(fact.on, fact.category, fact.member_state, since_lodging)
+    return replace(state, hits=(*state.hits, hit))
 
 
 def _on_claim(state: DublinState, fact: Fact, policy: Policy) -> _Result:
-    """Records the request; a late request is kept, and makes NL responsible (D3 art. 21(1))."""
+    """Records the request. In a case still in the national procedure it counts only within the
+    request period (`step_in_time`); after it the Netherlands is responsible and the request is
+    refused (D3 art. 21(1) 3rd subpar., 23(3)). A request that turns out late in a Dublin case
+    (its own Eurodac date) is recorded, and makes the Netherlands responsible at once."""
     assert isinstance(fact, DublinClaimSent)
     if state.lodged_on is None:
         return Rejection("not_lodged", "no application lodged yet")
@@ -328,20 +460,20 @@ def _on_claim(state: DublinState, fact: Fact, policy: Policy) -> _Result:
         return Rejection("claim_already_sent", "a claim was already sent")
     if nl_responsibility(state, policy, fact.on) is not None:
         return Rejection("nl_responsible", "the Netherlands is already responsible")
-    if fact.eurodac_hit_on is not None and fact.eurodac_hit_on > fact.on:
-        return Rejection("eurodac_hit_after_claim", "Eurodac hit dated after the claim")
-    urgent = fact.urgent_reply_days
-    if (
-        urgent is not None
-        and fact.kind == "take_charge"
-        and (
-            urgent < URGENT_REPLY_MIN_DAYS
-            or days_after(fact.on, urgent) > months_after(fact.on, URGENT_REPLY_MAX_MONTHS)
-        )
-    ):
-        return Rejection("urgent_period_out_of_range", "urgent reply: 1 week to 1 month")
+    defect = claim_defect(fact)
+    if defect is not None:
+        return defect
+    if not is_dublin_case(state):
+        if not step_in_time(state.lodged_on, hits_since_lodging(state), fact.on, fact):
+            return Rejection("nl_responsible", "request after the request period")
+        state = replace(state, dublin_since=fact.on)
     claim = Claim(
-        fact.on, fact.member_state, fact.kind, fact.eurodac_hit, fact.eurodac_hit_on, urgent
+        fact.on,
+        fact.member_state,
+        fact.kind,
+        fact.eurodac_hit,
+        fact.eurodac_hit_on,
+        fact.urgent_reply_days,
     )
     return replace(state, claim=claim)
 
@@ -397,7 +529,7 @@ def _on_failed(state: DublinState, fact: Fact, policy: Policy) -> _Result:
 def _on_absconded(state: DublinState, fact: Fact, policy: Policy) -> _Result:
     """Absconding extends the transfer period to 18 months if reported before expiry
     (D3 art. 29(2)); reported later it changes nothing."""
-    if not is_dublin(state) or state.completed_on is not None:
+    if not is_dublin_case(state) or state.completed_on is not None:
         return state
     if nl_responsibility(state, policy, fact.on) is not None:
         return state
@@ -429,6 +561,7 @@ _HANDLERS: dict[type[Fact], _Handler] = {
     RegistrationRecorded: _on_registration,
     ApplicationLodged: _on_lodged,
     TrackAssigned: _on_track,
+    EurodacHitReceived: _on_hit,
     DublinClaimSent: _on_claim,
     DublinClaimAnswered: _on_answer,
     TransferScheduled: _on_scheduled,
@@ -452,8 +585,10 @@ def apply_dublin(
     state: DublinState | None, fact: Fact, policy: Policy
 ) -> Applied[DublinState | None]:
     """Fold one fact into the Dublin state. Events whose cause is this fact and which are due by
-    its date (acceptance, rejection, a late claim) are emitted at once; the rest wait for
-    `evaluate_dublin`. Irrelevant facts: no effect; duplicates: no effect; rejections: unchanged."""
+    its date (acceptance, rejection, a late claim) are emitted at once, a side-inflow among them
+    marked `known_on` the fact's day; the rest wait for `fire_dublin`. A stage change no event
+    announces is announced by `dublin.stage_changed`. Irrelevant facts: no effect; duplicates:
+    no effect; rejections: unchanged."""
     handler = _HANDLERS.get(type(fact))
     if handler is None:
         return Applied(state)
@@ -473,17 +608,51 @@ def apply_dublin(
     if isinstance(result, Rejection):
         return Applied(before, [], result)
     after = replace(result, applied=result.applied | {fact.event_id})
-    known = {e.id for _, e in _dublin_timers(before, policy)} if before is not None else set()
+    known = {e.id for _, e in dublin_timers(before, policy)} if before is not None else set()
     caused = [
-        (day, event)
-        for day, event in _dublin_timers(after, policy)
+        (day, replace(event, known_on=fact.on) if isinstance(event, SideInflow) else event)
+        for day, event in dublin_timers(after, policy)
         if day <= fact.on and event.id not in known
     ]
-    after, emitted = _fire(after, caused)
-    return Applied(after, emitted)
+    after = _fired(after, [event for _, event in caused])
+    emitted = sorted((event for _, event in caused), key=lambda e: e.on)
+    change = _stage_change(
+        after.case_id,
+        dublin_stage(before, policy, fact.on),
+        dublin_stage(after, policy, fact.on),
+        emitted,
+        fact.on,
+        fact.event_id,
+    )
+    return Applied(after, [*emitted, *change])
 
 
 # --- timers ------------------------------------------------------------------------------------
+
+
+def _stage_change(
+    case_id: str,
+    previous: DublinStage | None,
+    stage: DublinStage | None,
+    emitted: list[Derived],
+    on: date,
+    cause: str,
+) -> list[Derived]:
+    """`dublin.stage_changed` when the stage moved and no event on dublin.events says so (the
+    side-inflow goes to case.events); its id is that of its cause."""
+    if stage is None or stage == previous:
+        return []
+    if any(getattr(e, "stage", None) == stage for e in emitted if not isinstance(e, SideInflow)):
+        return []
+    return [
+        DublinStageChanged(
+            id=derived_id(case_id, DublinStageChanged.TYPE, f"{stage}:{cause}"),
+            case_id=case_id,
+            on=on,
+            stage=stage,
+            previous=previous,
+        )
+    ]
 
 
 def _side_inflow(
@@ -499,6 +668,7 @@ def _side_inflow(
         on=on,
         reason=reason,
         original_lodged_on=state.lodged_on,
+        stage=_stage_on(state, policy, on),
         claim_sent_on=claim.sent_on if claim is not None else None,
         claim_kind=claim.kind if claim is not None else None,
         accepted_on=accepted[0] if accepted is not None else None,
@@ -508,26 +678,24 @@ def _side_inflow(
     )
 
 
-def _dublin_timers(state: DublinState, policy: Policy) -> list[tuple[date, Derived]]:
-    """Every (due day, event) the state implies if no further fact arrives, not yet fired.
-    The last answer is kept: `next_dublin_due` and `evaluate_dublin` ask in turn (see term)."""
-    last = _LAST_TIMERS
-    if last and last[0] is state and last[1] is policy:
-        return list(last[2])
-    timers = _compute_dublin_timers(state, policy)
-    _LAST_TIMERS[:] = [state, policy, timers]
-    return list(timers)
+def _stage_on(state: DublinState, policy: Policy, day: date) -> DublinStage:
+    stage = dublin_stage(state, policy, day)
+    assert stage is not None  # timers exist only for Dublin cases
+    return stage
 
 
-_LAST_TIMERS: list[Any] = []
-
-
-def _compute_dublin_timers(state: DublinState, policy: Policy) -> list[tuple[date, Derived]]:
+def dublin_timers(state: DublinState, policy: Policy) -> list[tuple[date, Derived]]:
     """Every (due day, event) the state implies if no further fact arrives, not yet fired.
 
     Events announcing that a day passed in silence (tacit acceptance, expiry) are due the day
-    after their `on`, so a same-day answer or transfer is never overtaken by a tick."""
-    if state.entered is not None or not is_dublin(state) or state.completed_on is not None:
+    after their `on`, so a same-day answer or transfer is never overtaken by a tick. Each
+    carries the stage as of its due day."""
+    if (
+        state.entered is not None
+        or not is_dublin_case(state)
+        or state.completed_on is not None
+        or state.left_on is not None
+    ):
         return []
     case_id = state.case_id
     timers: list[tuple[date, Derived]] = []
@@ -540,6 +708,7 @@ def _compute_dublin_timers(state: DublinState, policy: Policy) -> list[tuple[dat
                     id=derived_id(case_id, ClaimReplyDue.TYPE, due.isoformat()),
                     case_id=case_id,
                     on=claim.sent_on,
+                    stage=_stage_on(state, policy, claim.sent_on),
                     kind=claim.kind,
                     sent_on=claim.sent_on,
                     reply_due=due,
@@ -547,13 +716,15 @@ def _compute_dublin_timers(state: DublinState, policy: Policy) -> list[tuple[dat
             )
         )
         if state.answer is None:
+            tacit_day = days_after(due, 1)
             timers.append(
                 (
-                    days_after(due, 1),
+                    tacit_day,
                     ClaimTacitlyAccepted(
                         id=derived_id(case_id, ClaimTacitlyAccepted.TYPE, due.isoformat()),
                         case_id=case_id,
                         on=due,
+                        stage=_stage_on(state, policy, tacit_day),
                         accepted_on=due,
                         kind=claim.kind,
                         sent_on=claim.sent_on,
@@ -569,6 +740,7 @@ def _compute_dublin_timers(state: DublinState, policy: Policy) -> list[tuple[dat
                     id=derived_id(case_id, TransferDeadlineSet.TYPE, term.deadline.isoformat()),
                     case_id=case_id,
                     on=term.cause_on,
+                    stage=_stage_on(state, policy, term.known_on),
                     transfer_deadline=term.deadline,
                     counts_from=term.counts_from,
                     months=term.months,
@@ -577,8 +749,8 @@ def _compute_dublin_timers(state: DublinState, policy: Policy) -> list[tuple[dat
             )
         )
     responsible = nl_responsibility(state, policy, _HORIZON)
-    if responsible is not None:
-        day, reason = responsible
+    day, reason = responsible if responsible is not None else (_HORIZON, TRACK_LEFT)
+    if reason != TRACK_LEFT:
         if reason == "transfer_expired" and term is not None:
             timers.append(
                 (
@@ -589,6 +761,7 @@ def _compute_dublin_timers(state: DublinState, policy: Policy) -> list[tuple[dat
                         ),
                         case_id=case_id,
                         on=day,
+                        stage=_stage_on(state, policy, day),
                         transfer_deadline=term.deadline,
                     ),
                 )
@@ -597,28 +770,54 @@ def _compute_dublin_timers(state: DublinState, policy: Policy) -> list[tuple[dat
     return [(day, event) for day, event in timers if event.id not in state.fired]
 
 
-def _fire(state: DublinState, due: list[tuple[date, Derived]]) -> tuple[DublinState, list[Derived]]:
-    if not due:
-        return state, []
-    due = sorted(due, key=lambda item: (item[1].on, item[0]))
-    emitted = [event for _, event in due]
+def _fired(state: DublinState, events: list[Derived]) -> DublinState:
+    """The state once these events went out: their ids fired, the side-inflow recorded."""
+    if not events:
+        return state
     entered = state.entered
-    for event in emitted:
+    for event in events:
         if isinstance(event, SideInflow):
             entered = (event.on, event.reason)
-    fired = state.fired | {event.id for event in emitted}
-    return replace(state, fired=fired, entered=entered), emitted
+    return replace(state, fired=state.fired | {event.id for event in events}, entered=entered)
+
+
+def fire_dublin(
+    state: DublinState, timers: Sequence[Timer], today: date, policy: Policy
+) -> Fired[DublinState]:
+    """Fire the timers (from `dublin_timers`) due on or before `today`, a due day at a time:
+    reply period set (D3 art. 22(1), 25(1)), tacit acceptance (D3 art. 22(7), 25(2)), transfer
+    deadline set and expired (D3 art. 29), and side-inflow once, the day NL becomes responsible.
+    The new state's timers are the old ones less those fired (none once it entered the national
+    procedure)."""
+    due = [(day, item) for day, item in timers if day <= today and isinstance(item, Derived)]
+    if not due:
+        return Fired(state, [], timers)
+    fired: list[tuple[date, Derived]] = []
+    for day in sorted({day for day, _ in due}):
+        batch = sorted((item for d, item in due if d == day), key=lambda e: e.on)
+        previous = dublin_stage(state, policy, day - _DAY)
+        state = _fired(state, batch)
+        change = _stage_change(
+            state.case_id,
+            previous,
+            dublin_stage(state, policy, day),
+            batch,
+            day,
+            day.isoformat(),
+        )
+        fired.extend((day, event) for event in [*batch, *change])
+    remaining = [] if state.entered is not None else [t for t in timers if t[0] > today]
+    return Fired(state, fired, remaining)
 
 
 def evaluate_dublin(
     state: DublinState, today: date, policy: Policy
 ) -> tuple[DublinState, list[Derived]]:
-    """Fire every Dublin timer due on or before `today`, ordered by `on`: reply period set (D3
-    art. 22(1), 25(1)), tacit acceptance (D3 art. 22(7), 25(2)), transfer deadline set and expired
-    (D3 art. 29), and side-inflow once, the day NL becomes responsible."""
-    return _fire(state, [(day, e) for day, e in _dublin_timers(state, policy) if day <= today])
+    """Fire every Dublin timer due on or before `today` (`fire_dublin` on `dublin_timers`)."""
+    result = fire_dublin(state, dublin_timers(state, policy), today, policy)
+    return result.state, [event for _, event in result.events]
 
 
 def next_dublin_due(state: DublinState, policy: Policy) -> date | None:
-    """The next day on which `evaluate_dublin` would emit something, absent new facts."""
-    return min((day for day, _ in _dublin_timers(state, policy)), default=None)
+    """The next day on which `fire_dublin` would emit something, absent new facts."""
+    return min((day for day, _ in dublin_timers(state, policy)), default=None)

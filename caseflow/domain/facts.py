@@ -19,6 +19,7 @@ Outcome = Literal[
     "rejected",
     "manifestly_unfounded",
     "inadmissible",
+    "manifestly_inadmissible",
     "not_considered_dublin",
     "withdrawn",
 ]
@@ -26,8 +27,46 @@ ClaimKind = Literal["take_charge", "take_back"]
 TransferFailure = Literal["absconded", "imprisoned", "suspended", "medical", "refused", "other"]
 LinkRelation = Literal["child_born", "family_member"]
 NationalProcedureReason = Literal["transfer_expired", "claim_rejected", "request_deadline_missed"]
+#: Eurodac categories (Regulation 603/2013): 1 = applied for protection in another member state
+#: (art. 9), 2 = apprehended crossing an external border irregularly (art. 14).
+EurodacCategory = Literal[1, 2]
+#: The Dublin III states (EU + Iceland, Liechtenstein, Norway, Switzerland), ISO 3166 alpha-2 as
+#: the EU writes them (GR for Greece).
+MemberState = Literal[
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+    "IS",
+    "LI",
+    "NO",
+    "CH",
+]
 
 PREFIX = "nl.asylum."
+"""The namespace of every caseflow event type, partner, service and operator alike."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,6 +197,16 @@ class DublinClaimSent(Fact):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EurodacHitReceived(Fact):
+    """A Eurodac hit reached the IND on `on`: from that day a request may be sent within 2 months
+    of the hit (D3 art. 21(1) 2nd subpar., 23(2))."""
+
+    TYPE: ClassVar[str] = PREFIX + "eurodac.hit_received"
+    category: EurodacCategory
+    member_state: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DublinClaimAnswered(Fact):
     """Claimakkoord or refusal by the requested member state."""
 
@@ -226,11 +275,37 @@ class NationalProcedureEntered(Fact):
     """Zij-instroom: the Netherlands became responsible after Dublin (Vw 2000 art. 42(6)).
 
     Emitted by the Dublin service and fed back as a fact; `on` is the day NL became responsible.
+    `known_on` is set when a fact of that day established it (a late request, a rejection), which
+    may be after `on`: it is then ordered after that day's facts (see `order_key`).
     """
 
     TYPE: ClassVar[str] = PREFIX + "national_procedure.entered"
     reason: NationalProcedureReason
     original_lodged_on: date
+    known_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstrumentInvalidated:
+    """An operator's marking: a court held a group-extension instrument unlawful on `on` (the day
+    of the ruling). Not a case fact: it applies to every case that used the instrument."""
+
+    TYPE: ClassVar[str] = PREFIX + "policy.instrument_invalidated"
+    event_id: str
+    on: date
+    instrument: str
+    ruling: str
+
+
+def order_key(fact: Fact) -> tuple[date, int]:
+    """Where a fact goes in a case's timeline: by date; on one day a side-inflow caused by the
+    previous day's silence first, then the partner facts, then a side-inflow a fact of that day
+    established (it cannot come before the fact that caused it)."""
+    if isinstance(fact, NationalProcedureEntered):
+        if fact.known_on is not None:
+            return fact.known_on, 2
+        return fact.on, 0
+    return fact.on, 1
 
 
 FACT_TYPES: dict[str, type[Fact]] = {
@@ -249,6 +324,7 @@ FACT_TYPES: dict[str, type[Fact]] = {
         NoticeOfDefaultReceived,
         CourtOrderIssued,
         DublinClaimSent,
+        EurodacHitReceived,
         DublinClaimAnswered,
         TransferScheduled,
         TransferCompleted,

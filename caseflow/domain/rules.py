@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from caseflow.domain.facts import InstrumentInvalidated
+
 # Statutory term lengths in months; unchanged since the PD 2013/32/EU implementation (2015).
 BASE_TERM_MONTHS = 6
 """Vw 2000 art. 42(1); PD art. 31(3): decide within 6 months of lodging."""
@@ -110,6 +112,7 @@ TEMPORARY_PENALTY_LAWS: tuple[PenaltySuspensionLaw, ...] = (
 )
 
 RateSetBasis = Literal["first_penalty_day", "notice_received"]
+NoticeValidity = Literal["sent_and_received", "received"]
 
 
 def rate_set_on(day: date, rate_sets: tuple[PenaltyRateSet, ...]) -> PenaltyRateSet | None:
@@ -129,9 +132,20 @@ class Policy:
     taskforce_cutoff: date = date(2020, 4, 1)
     """Applications lodged before this date belong to the Taskforce cohort (2020 letter)."""
     invalid_instruments: frozenset[str] = frozenset()
-    """Group-extension instruments a court held unlawful: their extensions are ignored."""
-    penalty_excluded_outcomes: frozenset[str] = frozenset({"manifestly_unfounded", "inadmissible"})
-    """Outcomes for which no statutory penalty is due (Awb 4:17(6)(c))."""
+    """Instruments held unlawful before caseflow saw any case use them: never valid, undated.
+    A ruling given while cases run is marked with an `InstrumentInvalidated` (`invalidations`)."""
+    invalidations: tuple[InstrumentInvalidated, ...] = ()
+    """Instruments marked unlawful, each from the day of its ruling: every case that used one
+    is recomputed on that day, and an extension filed from then on under it is void."""
+    penalty_excluded_outcomes: frozenset[str] = frozenset(
+        {"manifestly_unfounded", "manifestly_inadmissible"}
+    )
+    """Outcomes for which no statutory penalty is due: only a *manifestly* unfounded or
+    inadmissible application (Awb 4:17(6)(c)); a plain `inadmissible` decision is not excluded."""
+    notice_validity: NoticeValidity = "sent_and_received"
+    """A notice of default counts only if it was sent and received after the term expired
+    (ABRvS 9 Feb 2011, Circulaire Wet dwangsom); `received`: receipt alone decides (Awb 4:17(3)
+    read literally)."""
     rate_set_basis: RateSetBasis = "first_penalty_day"
     """Which date picks the statutory rate set for a whole penalty."""
     penalty_rate_sets: tuple[PenaltyRateSet, ...] = PENALTY_RATE_SETS

@@ -70,7 +70,7 @@ def _term_view(term: TermState, as_of: date, policy: Policy) -> dict[str, JSONVa
         "deadline": _iso(deadline_of(term, policy, on)),
         "absolute_deadline": _iso(absolute_deadline(term)),
         "extension_months": extension_months(term, policy),
-        "suspended_days": suspended_days(term, on),
+        "suspended_days": suspended_days(term, on, policy),
         "late": is_late(term, as_of, policy),
     }
 

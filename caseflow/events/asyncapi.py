@@ -15,11 +15,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from caseflow.domain.facts import PREFIX
 from caseflow.events.catalogue import EVENT_TYPES
 from caseflow.events.codec import Reason, Rejection
-from caseflow.events.envelope import CASE_ID_PATTERN, Envelope
+from caseflow.events.envelope import CASE_ID_PATTERN, Envelope, OperatorEvent
+from caseflow.events.operator import OPERATOR_TYPES, OperatorType
 from caseflow.events.partner import PARTNER_TYPES
-from caseflow.events.service import SERVICE_TYPES
+from caseflow.events.service import SERVICE_TYPES, ServiceType
 from caseflow.events.topics import TOPICS, Topic
 
 #: The version of the event contract. Bump it when a type is added or gets a new version.
@@ -46,6 +48,7 @@ def build() -> dict[str, Any]:
     """The whole document as plain dicts and lists, in a fixed order."""
     schemas = _Schemas()
     schemas.add(Envelope)
+    schemas.add(OperatorEvent)
     messages = {name: _event_message(name, model, schemas) for name, model in EVENT_TYPES.items()}
     messages[_DEAD_LETTER] = _dead_letter_message()
     messages[_TICK] = _tick_message()
@@ -123,8 +126,10 @@ class _Schemas:
         schema = model.model_json_schema(ref_template=_SCHEMAS + "{model}")
         for name, definition in schema.pop("$defs", {}).items():
             self._put(name, definition)
-        if model is Envelope:
+        if model in (Envelope, OperatorEvent):
             schema = _with_extension_rules(schema)
+        if model is OperatorEvent:
+            schema["not"] = {"required": ["subject"]}
         name = str(schema.get("title", model.__name__))
         self._put(name, schema)
         return _SCHEMAS + name
@@ -145,12 +150,13 @@ def _with_extension_rules(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _event_message(name: str, model: type[BaseModel], schemas: _Schemas) -> dict[str, Any]:
     partner = PARTNER_TYPES.get(name)
-    service = SERVICE_TYPES.get(name)
-    summary = partner.summary if partner else service.summary if service else ""
-    sources = sorted(partner.sources) if partner else [service.source] if service else []
+    own = SERVICE_TYPES.get(name) or OPERATOR_TYPES.get(name)
+    summary = partner.summary if partner else own.summary if own else ""
+    sources = sorted(partner.sources) if partner else [own.source] if own else []
     data_ref = schemas.add(model)
     needs_data = any(field.is_required() for field in model.model_fields.values())
-    return {
+    shape = "OperatorEvent" if name in OPERATOR_TYPES else "Envelope"
+    message: dict[str, Any] = {
         "name": name,
         "title": _title(name),
         "summary": summary,
@@ -158,7 +164,7 @@ def _event_message(name: str, model: type[BaseModel], schemas: _Schemas) -> dict
         "headers": _headers(name),
         "payload": {
             "allOf": [
-                {"$ref": _SCHEMAS + "Envelope"},
+                {"$ref": _SCHEMAS + shape},
                 {
                     "type": "object",
                     "properties": {"type": {"const": name}, "data": {"$ref": data_ref}},
@@ -169,6 +175,12 @@ def _event_message(name: str, model: type[BaseModel], schemas: _Schemas) -> dict
         "bindings": {"kafka": {"key": _case_id_key(), "bindingVersion": _KAFKA_BINDING}},
         "x-caseflow-sources": sources,
     }
+    if name in OPERATOR_TYPES:
+        # No subject and no key: it goes into every partition, so that every worker sees it in
+        # order with the events of the cases it owns.
+        del message["bindings"]
+        message["description"] = "No subject, no record key: published into every partition."
+    return message
 
 
 def _dead_letter_message() -> dict[str, Any]:
@@ -254,11 +266,11 @@ def _messages_on(topic: Topic) -> dict[str, list[str]]:
     partner_types = list(PARTNER_TYPES)
 
     def service_types(source: str) -> list[str]:
-        return [
-            n
-            for n, row in SERVICE_TYPES.items()
-            if row.topic == topic.name and row.source == source
+        rows: list[ServiceType | OperatorType] = [
+            *SERVICE_TYPES.values(),
+            *OPERATOR_TYPES.values(),
         ]
+        return [row.name for row in rows if row.topic == topic.name and row.source == source]
 
     by_writer: dict[str, list[str]] = {}
     for writer in topic.writers:
@@ -332,12 +344,12 @@ def _case_id_key() -> dict[str, Any]:
 
 
 def _title(name: str) -> str:
-    words = name.removeprefix("nl.asylum.").replace(".", " ").replace("_", " ")
+    words = name.removeprefix(PREFIX).replace(".", " ").replace("_", " ")
     return words[:1].upper() + words[1:]
 
 
 def _message_id(name: str) -> str:
-    return name.removeprefix("nl.asylum.")
+    return name.removeprefix(PREFIX)
 
 
 def _unique(names: Iterable[str]) -> list[str]:

@@ -1,9 +1,10 @@
-"""Every event type caseflow knows, partner and service, mapped to its ``data`` model."""
+"""Every event type caseflow knows, partner, service and operator, mapped to its ``data``."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
+from caseflow.events.operator import OPERATOR_TYPES
 from caseflow.events.partner import PARTNER_TYPES
 from caseflow.events.service import SERVICE_TYPES
 
@@ -11,6 +12,7 @@ from caseflow.events.service import SERVICE_TYPES
 EVENT_TYPES: dict[str, type[BaseModel]] = {
     **{name: row.data for name, row in PARTNER_TYPES.items()},
     **{name: row.data for name, row in SERVICE_TYPES.items()},
+    **{name: row.data for name, row in OPERATOR_TYPES.items()},
 }
 
 

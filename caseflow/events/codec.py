@@ -8,12 +8,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ValidationError
 
 from caseflow.events.catalogue import EVENT_TYPES
-from caseflow.events.envelope import CASE_ID_PATTERN, Envelope
+from caseflow.events.envelope import CASE_ID_PATTERN, CloudEvent, Envelope, OperatorEvent
+from caseflow.events.operator import OPERATOR_TYPES
 
 DEFAULT_MAX_BYTES = 64 * 1024
 #: The Aliens Act 2000 took effect on 1 April 2001; nothing caseflow tracks happened earlier.
@@ -35,6 +36,7 @@ class Reason(StrEnum):
     NOT_CLOUDEVENT = "not_cloudevent"
     INVALID_ENVELOPE = "invalid_envelope"
     UNKNOWN_TYPE = "unknown_type"
+    OPERATOR_ONLY = "operator_only"
     INVALID_DATA = "invalid_data"
     TIME_OUT_OF_RANGE = "time_out_of_range"
 
@@ -42,6 +44,14 @@ class Reason(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Decoded:
     envelope: Envelope
+    data: BaseModel
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedOperator:
+    """An operator event, for a reader that asked for them (``decode(..., operator=True)``)."""
+
+    event: OperatorEvent
     data: BaseModel
 
 
@@ -64,13 +74,31 @@ class Rejection:
         }
 
 
+@overload
+def decode(
+    raw: bytes,
+    *,
+    max_bytes: int = ...,
+    now: datetime | None = ...,
+    operator: Literal[False] = ...,
+) -> Decoded | Rejection: ...
+
+
+@overload
+def decode(
+    raw: bytes, *, max_bytes: int = ..., now: datetime | None = ..., operator: bool
+) -> Decoded | DecodedOperator | Rejection: ...
+
+
 def decode(
     raw: bytes,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     now: datetime | None = None,
-) -> Decoded | Rejection:
-    """Decode one structured-mode CloudEvent. ``now`` enables the check against future times."""
+    operator: bool = False,
+) -> Decoded | DecodedOperator | Rejection:
+    """Decode one structured-mode CloudEvent. ``now`` enables the check against future times;
+    ``operator`` admits operator events (refused by default: partners may never send them)."""
     if len(raw) > max_bytes:
         return Rejection(Reason.TOO_LARGE, f"record is {len(raw)} bytes, the limit is {max_bytes}")
     try:
@@ -85,7 +113,7 @@ def decode(
         position = getattr(exc, "pos", None)
         where = f" at character {position}" if position is not None else ""
         return Rejection(Reason.MALFORMED_JSON, f"not valid JSON{where}")
-    return decode_object(obj, now=now, plain=_plain(text))
+    return decode_object(obj, now=now, plain=_plain(text), operator=operator)
 
 
 def _plain(text: str) -> bool:
@@ -102,11 +130,28 @@ def _plain(text: str) -> bool:
 _SUSPECT = re.compile(r"\\[uU][dD][89a-fA-F]|NaN|Infinity|[eE]\+?\d{3}|\d{300}")
 
 
+@overload
 def decode_object(
-    obj: Any, *, now: datetime | None = None, plain: bool = False
-) -> Decoded | Rejection:
+    obj: Any,
+    *,
+    now: datetime | None = ...,
+    plain: bool = ...,
+    operator: Literal[False] = ...,
+) -> Decoded | Rejection: ...
+
+
+@overload
+def decode_object(
+    obj: Any, *, now: datetime | None = ..., plain: bool = ..., operator: bool
+) -> Decoded | DecodedOperator | Rejection: ...
+
+
+def decode_object(
+    obj: Any, *, now: datetime | None = None, plain: bool = False, operator: bool = False
+) -> Decoded | DecodedOperator | Rejection:
     """Validate an already parsed JSON value as a caseflow CloudEvent. ``plain`` says the
-    caller proved from the text that the value needs no shape walk (see `_plain`)."""
+    caller proved from the text that the value needs no shape walk (see `_plain`); ``operator``
+    as for `decode`."""
     if not isinstance(obj, dict):
         return Rejection(Reason.NOT_AN_OBJECT, f"expected a JSON object, got {_json_kind(obj)}")
     shape = _PLAIN if plain else _shape(obj)
@@ -126,8 +171,14 @@ def decode_object(
     model = EVENT_TYPES.get(obj["type"]) if isinstance(obj["type"], str) else None
     if model is None:
         return Rejection(Reason.UNKNOWN_TYPE, "type is not in the event catalogue", **ids)
+    is_operator = obj["type"] in OPERATOR_TYPES
+    if is_operator and not operator:
+        return Rejection(
+            Reason.OPERATOR_ONLY, "type is an operator action, not a case event", **ids
+        )
+    shape_of: type[CloudEvent] = OperatorEvent if is_operator else Envelope
     try:
-        envelope = Envelope.model_validate(obj)
+        envelope = shape_of.model_validate(obj)
     except (ValidationError, RecursionError) as exc:
         return Rejection(Reason.INVALID_ENVELOPE, _describe(exc), **ids)
     if envelope.time < EARLIEST_TIME or (now is not None and envelope.time > now + MAX_CLOCK_SKEW):
@@ -140,15 +191,18 @@ def decode_object(
         data = model.model_validate(envelope.data if envelope.data is not None else {})
     except (ValidationError, RecursionError) as exc:
         return Rejection(Reason.INVALID_DATA, _describe(exc, prefix="data"), **ids)
+    if isinstance(envelope, OperatorEvent):
+        return DecodedOperator(envelope, data)
+    assert isinstance(envelope, Envelope)
     return Decoded(envelope, data)
 
 
-def encode(envelope: Envelope) -> bytes:
+def encode(envelope: CloudEvent) -> bytes:
     """Structured-mode JSON, compact, without absent optional attributes."""
     return envelope.model_dump_json(exclude_none=True).encode()
 
 
-def headers(envelope: Envelope) -> list[tuple[str, bytes]]:
+def headers(envelope: CloudEvent) -> list[tuple[str, bytes]]:
     """Kafka headers mirroring the routing attributes (binary-mode names) for cheap filtering."""
     return [
         ("ce_id", envelope.id.encode()),
@@ -216,7 +270,7 @@ def _encodable(text: str) -> bool:
 
 
 def _known_fields() -> frozenset[str]:
-    models: list[type[BaseModel]] = [Envelope, *EVENT_TYPES.values()]
+    models: list[type[BaseModel]] = [Envelope, OperatorEvent, *EVENT_TYPES.values()]
     return frozenset(name for model in models for name in model.model_fields)
 
 

@@ -70,8 +70,9 @@ _CORE_ATTRIBUTES = frozenset(
 )
 
 
-class Envelope(BaseModel):
-    """A CloudEvents 1.0 event; extension attributes (e.g. ``cohort``) are kept as extra fields."""
+class CloudEvent(BaseModel):
+    """The attributes every CloudEvents 1.0 event of caseflow has; extension attributes (e.g.
+    ``cohort``) are kept as extra fields."""
 
     model_config = ConfigDict(frozen=True, extra="allow", strict=False)
 
@@ -79,24 +80,19 @@ class Envelope(BaseModel):
     id: Text
     source: Text
     type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]{0,99}$")]
-    subject: CaseId
     time: Instant
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: Text | None = None
     data: dict[str, Any] | None = None
 
     @model_validator(mode="after")
-    def _extensions_are_named_by_the_spec(self) -> Envelope:
+    def _extensions_are_named_by_the_spec(self) -> CloudEvent:
         for name, value in (self.model_extra or {}).items():
             if not _EXTENSION_NAME.match(name):
                 raise ValueError("extension attribute names are 1-20 lowercase letters or digits")
             if not isinstance(value, str | int | bool) or isinstance(value, float):
                 raise ValueError("extension attribute values are strings, integers or booleans")
         return self
-
-    @property
-    def case_id(self) -> str:
-        return self.subject
 
     @property
     def legal_date(self) -> date:
@@ -107,11 +103,34 @@ class Envelope(BaseModel):
     def extensions(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
+
+class Envelope(CloudEvent):
+    """A case event: ``subject`` is the case id (pseudonymous)."""
+
+    subject: CaseId
+
+    @property
+    def case_id(self) -> str:
+        return self.subject
+
     def with_extensions(self, **values: str | int | bool) -> Envelope:
         """A copy carrying extra extension attributes; the event itself is unchanged."""
         payload = self.model_dump(mode="json", exclude_none=True)
         payload.update(values)
         return Envelope.model_validate(payload)
+
+
+class OperatorEvent(CloudEvent):
+    """An operator's action that concerns every case (an instrument held unlawful): no subject,
+    source ``operator``."""
+
+    source: Literal["operator"]
+
+    @model_validator(mode="after")
+    def _concerns_no_single_case(self) -> OperatorEvent:
+        if "subject" in (self.model_extra or {}):
+            raise ValueError("an operator event has no subject")
+        return self
 
 
 def legal_date_of(instant: datetime) -> date:

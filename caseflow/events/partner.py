@@ -2,49 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
+from caseflow.domain.facts import (
+    PREFIX,
+    ApplicationKind,
+    ClaimKind,
+    EurodacCategory,
+    ExtensionGround,
+    HearingKind,
+    HearingMode,
+    LinkRelation,
+    Outcome,
+    SuspensionGround,
+    TransferFailure,
+)
+from caseflow.domain.facts import MemberState as MemberState  # the catalogue's, re-exported
 from caseflow.events.envelope import CaseId, IsoDate, Text
-
-PREFIX = "nl.asylum."
 
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")]
 Track = Annotated[StrictInt, Field(ge=1, le=5)]
-#: The Dublin III member states (EU + Iceland, Liechtenstein, Norway, Switzerland), ISO alpha-2.
-MemberState = Literal[
-    "AT",
-    "BE",
-    "BG",
-    "HR",
-    "CY",
-    "CZ",
-    "DK",
-    "EE",
-    "FI",
-    "FR",
-    "DE",
-    "GR",
-    "HU",
-    "IE",
-    "IT",
-    "LV",
-    "LT",
-    "LU",
-    "MT",
-    "PL",
-    "PT",
-    "RO",
-    "SK",
-    "SI",
-    "ES",
-    "SE",
-    "IS",
-    "LI",
-    "NO",
-    "CH",
-]
+
+
+def _whole_number(value: object) -> object:
+    """Lax pydantic would read true as 1 and 1.0 as 1 for a Literal of integers."""
+    if type(value) is not int:
+        raise ValueError("a whole number is expected")
+    return value
 
 
 class EventData(BaseModel):
@@ -63,7 +57,7 @@ class RegistrationRecorded(EventData):
 
 
 class ApplicationLodged(EventData):
-    kind: Literal["first", "subsequent"]
+    kind: ApplicationKind
     nationality: Iso3
     track: Track | None = None
     linked_to: CaseId | None = None
@@ -74,17 +68,14 @@ class TrackAssigned(EventData):
 
 
 class HearingHeld(EventData):
-    kind: Literal["first", "substantive", "additional"]
-    mode: Literal["in_person", "video", "written"]
+    kind: HearingKind
+    mode: HearingMode
 
 
 class TermExtended(EventData):
     months: Annotated[StrictInt, Field(ge=1, le=21)]
-    ground: Literal["complex", "mass_influx", "applicant_delay", "exceptional", "moratorium"]
+    ground: ExtensionGround
     instrument: Text | None = None
-
-
-SuspensionGround = Literal["info_request", "applicant_delay", "force_majeure", "consent"]
 
 
 class TermSuspended(EventData):
@@ -96,14 +87,7 @@ class TermResumed(EventData):
 
 
 class DecisionIssued(EventData):
-    outcome: Literal[
-        "granted",
-        "rejected",
-        "manifestly_unfounded",
-        "inadmissible",
-        "not_considered_dublin",
-        "withdrawn",
-    ]
+    outcome: Outcome
 
 
 class NoticeOfDefaultReceived(EventData):
@@ -118,7 +102,7 @@ class CourtOrderIssued(EventData):
 
 class DublinClaimSent(EventData):
     member_state: MemberState
-    kind: Literal["take_charge", "take_back"]
+    kind: ClaimKind
     eurodac_hit: StrictBool
     eurodac_hit_on: IsoDate | None = None
     urgent_reply_days: Annotated[StrictInt, Field(ge=7, le=31)] | None = None
@@ -128,6 +112,20 @@ class DublinClaimSent(EventData):
         if self.eurodac_hit_on is not None and not self.eurodac_hit:
             raise ValueError("eurodac_hit_on given without eurodac_hit")
         return self
+
+
+class EurodacHitReceived(EventData):
+    """``time`` is the day the hit reached the IND."""
+
+    category: Annotated[
+        EurodacCategory,
+        BeforeValidator(_whole_number),
+        Field(
+            description="1: applied for protection in another member state; 2: apprehended"
+            " crossing an external border irregularly (Eurodac Regulation 603/2013)."
+        ),
+    ]
+    member_state: MemberState
 
 
 class DublinClaimAnswered(EventData):
@@ -143,7 +141,7 @@ class TransferCompleted(EventData):
 
 
 class TransferFailed(EventData):
-    reason: Literal["absconded", "imprisoned", "suspended", "medical", "refused", "other"]
+    reason: TransferFailure
 
 
 class AppealLodged(EventData):
@@ -156,7 +154,7 @@ class AppealDecided(EventData):
 
 class CaseLinked(EventData):
     parent: CaseId
-    relation: Literal["child_born", "family_member"]
+    relation: LinkRelation
 
 
 class PartnerType(BaseModel):
@@ -226,6 +224,13 @@ PARTNER_TYPES: dict[str, PartnerType] = {
             DublinClaimSent,
             "ind",
             "A take-charge or take-back request to another member state (D3 21, 23).",
+        ),
+        _row(
+            "eurodac.hit_received",
+            EurodacHitReceived,
+            "ind",
+            "A Eurodac hit reached the IND: a request may follow within 2 months (D3 21(1), 23(2))."
+            " `time` is the day it arrived.",
         ),
         _row(
             "dublin.claim.answered",

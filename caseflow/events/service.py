@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from caseflow.domain.derived import DublinStage, LateCause, PenaltyKind
+from caseflow.domain.facts import PREFIX, NationalProcedureReason
 from caseflow.events.envelope import IsoDate, Text
 
 
@@ -19,12 +21,24 @@ class TermStarted(ServiceData):
     starts_on: IsoDate
     deadline: IsoDate
     absolute_deadline: IsoDate
+    starts_breached: StrictBool = Field(
+        default=False,
+        description="The deadline lies before the start: a side-inflow case past its 21-month"
+        " maximum, late the day it enters the national procedure (PD 31(5)).",
+    )
 
 
 class TermChanged(ServiceData):
     old_deadline: IsoDate | None
     new_deadline: IsoDate | None
-    cause: Text
+    cause: Text = Field(
+        description="extension, suspension, dublin, track or instrument (`ChangeCause`); records"
+        " published before the marking event say policy"
+    )
+    instrument: Text | None = Field(
+        default=None, description="With cause `instrument`: the instrument marked unlawful."
+    )
+    ruling: Text | None = Field(default=None, description="With cause `instrument`: the ruling.")
 
 
 class DeadlineWarning(ServiceData):
@@ -37,12 +51,12 @@ class DeadlineBreached(ServiceData):
 
 
 class PenaltyAccruing(ServiceData):
-    kind: Literal["statutory", "court"]
+    kind: PenaltyKind
     first_day: IsoDate
 
 
 class PenaltyCapped(ServiceData):
-    kind: Literal["statutory", "court"]
+    kind: PenaltyKind
     cap_eur: Annotated[StrictInt, Field(ge=0)]
 
 
@@ -51,27 +65,55 @@ class DecisionTimeliness(ServiceData):
     outcome: Text
 
 
-class ClaimReplyDue(ServiceData):
+class DecisionLate(DecisionTimeliness):
+    deadline: IsoDate
+    cause: LateCause | None = Field(
+        default=None,
+        description="Why it came late: linked_child (a newborn child decided with the parents'"
+        " case), side_inflow_over_term (past its 21-month maximum when it entered the national"
+        " procedure), other.",
+    )
+
+
+class DublinData(ServiceData):
+    """Every event of the Dublin service says the stage the case is in after it."""
+
+    stage: DublinStage | None = None
+
+
+class ClaimReplyDue(DublinData):
     reply_due: IsoDate
 
 
-class ClaimTacitlyAccepted(ServiceData):
+class ClaimTacitlyAccepted(DublinData):
     accepted_on: IsoDate
 
 
-class TransferDeadlineSet(ServiceData):
+class TransferDeadlineSet(DublinData):
     transfer_deadline: IsoDate
 
 
-class TransferDeadlineExpired(ServiceData):
+class TransferDeadlineExpired(DublinData):
     transfer_deadline: IsoDate
 
 
-class NationalProcedureEntered(ServiceData):
+class DublinStageChanged(DublinData):
+    """A stage change no other Dublin event announces."""
+
+    stage: DublinStage
+    previous: DublinStage | None
+
+
+class NationalProcedureEntered(DublinData):
     """The side-inflow (zij-instroom): the Netherlands became responsible for a Dublin case."""
 
-    reason: Literal["transfer_expired", "claim_rejected", "request_deadline_missed"]
+    reason: NationalProcedureReason
     original_lodged_on: IsoDate | None
+    known_on: IsoDate | None = Field(
+        default=None,
+        description="The day a fact established it (a late request, a rejection) when that is"
+        " after `time`; it then follows that day's facts.",
+    )
     history: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -86,9 +128,7 @@ class ServiceType(BaseModel):
 
 
 def _row(name: str, data: type[ServiceData], source: str, topic: str, summary: str) -> ServiceType:
-    return ServiceType(
-        name="nl.asylum." + name, data=data, source=source, topic=topic, summary=summary
-    )
+    return ServiceType(name=PREFIX + name, data=data, source=source, topic=topic, summary=summary)
 
 
 SERVICE_TYPES: dict[str, ServiceType] = {
@@ -99,14 +139,15 @@ SERVICE_TYPES: dict[str, ServiceType] = {
             TermStarted,
             "deadline",
             "case.deadlines",
-            "The decision term of a case started.",
+            "The decision term of a case started (flagged when it starts already breached).",
         ),
         _row(
             "term.changed",
             TermChanged,
             "deadline",
             "case.deadlines",
-            "The deadline moved (extension, suspension, instrument invalidated).",
+            "The deadline moved (extension, suspension, Dublin, track, an instrument marked"
+            " unlawful).",
         ),
         _row(
             "deadline.warning",
@@ -145,7 +186,7 @@ SERVICE_TYPES: dict[str, ServiceType] = {
         ),
         _row(
             "decision.late",
-            DecisionTimeliness,
+            DecisionLate,
             "deadline",
             "case.deadlines",
             "The case was decided after its deadline.",
@@ -177,6 +218,13 @@ SERVICE_TYPES: dict[str, ServiceType] = {
             "dublin",
             "dublin.events",
             "The transfer deadline passed without transfer (D3 29(2)).",
+        ),
+        _row(
+            "dublin.stage_changed",
+            DublinStageChanged,
+            "dublin",
+            "dublin.events",
+            "The Dublin stage changed without another Dublin event saying so.",
         ),
         _row(
             "national_procedure.entered",

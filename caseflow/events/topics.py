@@ -20,10 +20,10 @@ PARTNER_EVENTS = Topic(
 CASE_EVENTS = Topic(
     "case.events",
     "case id (clock ticks: none)",
-    ("intake", "dublin", "clock"),
+    ("intake", "dublin", "clock", "operator"),
     ("deadline", "dublin", "metrics"),
-    "Accepted partner events with enrichment, the side-inflow, and clock ticks (control "
-    "records with header caseflow_control=tick in every partition).",
+    "Accepted partner events with enrichment, the side-inflow, operator events and clock ticks "
+    "(control records with header caseflow_control=tick in every partition).",
 )
 CASE_DEADLINES = Topic(
     "case.deadlines",

@@ -29,7 +29,7 @@ from caseflow.events import decode
 from caseflow.events.codec import Decoded
 from caseflow.events.envelope import legal_date_of
 from caseflow.pipeline.store import CaseRow, FoldStore
-from caseflow.pipeline.timeline import Fold, Progress, advance, wake_on
+from caseflow.pipeline.timeline import Fold, Progress, advance
 from caseflow.pipeline.translate import envelope_of, fact_of
 from caseflow.runtime.clock import start_of_day
 from caseflow.runtime.kafka import Outgoing, Publisher
@@ -191,7 +191,7 @@ class FoldWorker:
         )
         report.history.extend((e.id, e.case_id, e.TYPE, e.on, "derived") for e in progress.emitted)
         as_of = legal_date_of(clock) if clock is not None else None
-        wake = wake_on(self.fold, progress.state, progress.pending, self.policy)
+        wake = progress.wake_on(self.fold, self.policy)
         return CaseRow(
             case_id, row.partition, progress.state, progress.pending, as_of, wake, known_wake=True
         )

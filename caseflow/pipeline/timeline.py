@@ -6,7 +6,7 @@ offline replay, which is why the live pipeline and `caseflow replay` agree event
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -16,36 +16,38 @@ from caseflow.domain import (
     Derived,
     DublinState,
     Fact,
+    Fired,
     Policy,
     Rejection,
     TermState,
+    Timer,
     apply_dublin,
     apply_term,
-    evaluate_dublin,
-    evaluate_term,
-    next_dublin_due,
-    next_term_due,
+    dublin_timers,
+    fire_dublin,
+    fire_term,
+    term_timers,
 )
-from caseflow.domain.facts import NationalProcedureEntered
+from caseflow.domain.facts import order_key
+from caseflow.domain.fold import next_due
 
 S = TypeVar("S")
 
 
 @dataclass(frozen=True, slots=True)
 class Fold(Generic[S]):
-    """A service's fold over facts: how to apply one, fire due timers, and find the next one."""
+    """A service's fold over facts: how to apply one, which timers a state implies, and how to
+    fire the due ones (which hands back the new state's timers)."""
 
     name: str
     state_type: type[S]
     apply: Callable[[S | None, Fact, Policy], Applied[S | None]]
-    evaluate: Callable[[S, date, Policy], tuple[S, list[Derived]]]
-    next_due: Callable[[S, Policy], date | None]
+    timers: Callable[[S, Policy], Sequence[Timer]]
+    fire: Callable[[S, Sequence[Timer], date, Policy], Fired[S]]
 
 
-TERM: Fold[TermState] = Fold("deadline", TermState, apply_term, evaluate_term, next_term_due)
-DUBLIN: Fold[DublinState] = Fold(
-    "dublin", DublinState, apply_dublin, evaluate_dublin, next_dublin_due
-)
+TERM: Fold[TermState] = Fold("deadline", TermState, apply_term, term_timers, fire_term)
+DUBLIN: Fold[DublinState] = Fold("dublin", DublinState, apply_dublin, dublin_timers, fire_dublin)
 
 
 @dataclass(slots=True)
@@ -59,51 +61,60 @@ class Progress(Generic[S]):
     pending: list[Fact] = field(default_factory=list)
     #: Events fired by timers, with the day each fell due (for the firing-lag metric).
     timers: list[tuple[date, Derived]] = field(default_factory=list)
+    #: The final state's timers, once `advance` computed them.
+    due: Sequence[Timer] | None = None
 
     def record(self, fired: list[tuple[date, Derived]]) -> None:
         self.timers.extend(fired)
         self.emitted.extend(event for _, event in fired)
 
+    def wake_on(self, fold: Fold[Any], policy: Policy) -> date | None:
+        """The next day this case needs attention (see `wake_on`), from the timers `advance`
+        left when it ran."""
+        return wake_on(fold, self.state, self.pending, policy, self.due)
+
 
 def canonical(facts: Iterable[Fact]) -> list[Fact]:
-    """Date order; on one day the side-inflow comes first (it is the consequence of the previous
-    day's silence), then the partner facts in arrival order. Duplicate ids are kept once."""
+    """Date order (`order_key`): on one day a side-inflow caused by the previous day's silence
+    first, then the partner facts in arrival order, then a side-inflow a fact of that day
+    established. Duplicate ids are kept once."""
     seen: set[str] = set()
     unique = []
     for fact in facts:
         if fact.event_id not in seen:
             seen.add(fact.event_id)
             unique.append(fact)
-    return sorted(unique, key=lambda f: (f.on, not isinstance(f, NationalProcedureEntered)))
+    return sorted(unique, key=order_key)
 
 
 def step(
     fold: Fold[Any], state: S | None, today: date, policy: Policy
-) -> tuple[S | None, list[tuple[date, Derived]]]:
-    """Fire the timers due up to `today`, one due day at a time, in order."""
+) -> tuple[S | None, list[tuple[date, Derived]], Sequence[Timer] | None]:
+    """Fire the timers due up to `today`, in order; the state's timers are computed once and
+    handed on by each firing. Returns the state, what fired, and the final state's timers."""
+    if state is None:
+        return state, [], None
     fired: list[tuple[date, Derived]] = []
-    while state is not None:
-        due = fold.next_due(state, policy)
-        if due is None or due > today:
-            break
-        state, events = fold.evaluate(state, due, policy)
-        if not events:
-            break
-        fired.extend((due, event) for event in events)
-    return state, fired
+    timers = fold.timers(state, policy)
+    while (due := next_due(timers)) is not None and due <= today:
+        result = fold.fire(state, timers, today, policy)
+        state, timers = result.state, result.timers
+        fired.extend(result.events)
+    return state, fired, timers
 
 
 def advance(
     fold: Fold[Any], state: S | None, facts: Iterable[Fact], today: date, policy: Policy
 ) -> Progress[S]:
-    """Apply the facts dated up to `today` in canonical order, each after the timers due by its
-    date have fired, then fire the timers due up to `today`. Later facts stay pending."""
+    """Apply the facts due up to `today` in canonical order, each after the timers due by its
+    day have fired, then fire the timers due up to `today`. Later facts stay pending."""
     progress: Progress[S] = Progress(state)
     for fact in canonical(facts):
-        if fact.on > today:
+        day = order_key(fact)[0]
+        if day > today:
             progress.pending.append(fact)
             continue
-        progress.state, fired = step(fold, progress.state, fact.on, policy)
+        progress.state, fired, _ = step(fold, progress.state, day, policy)
         progress.record(fired)
         applied = fold.apply(progress.state, fact, policy)
         if applied.rejection is not None:
@@ -112,14 +123,23 @@ def advance(
             progress.applied.append(fact)
         progress.state = applied.state
         progress.emitted.extend(applied.emitted)
-    progress.state, fired = step(fold, progress.state, today, policy)
+    progress.state, fired, progress.due = step(fold, progress.state, today, policy)
     progress.record(fired)
     return progress
 
 
-def wake_on(fold: Fold[Any], state: Any, pending: Iterable[Fact], policy: Policy) -> date | None:
-    """The next day this case needs attention: a timer falls due or a pending fact's date."""
-    days = [f.on for f in pending]
-    if state is not None and (due := fold.next_due(state, policy)) is not None:
-        days.append(due)
+def wake_on(
+    fold: Fold[Any],
+    state: Any,
+    pending: Iterable[Fact],
+    policy: Policy,
+    timers: Sequence[Timer] | None = None,
+) -> date | None:
+    """The next day this case needs attention: a timer falls due or a pending fact's day comes.
+    `timers` are the state's, when the caller has them."""
+    days = [order_key(f)[0] for f in pending]
+    if state is not None:
+        due = next_due(timers if timers is not None else fold.timers(state, policy))
+        if due is not None:
+            days.append(due)
     return min(days, default=None)

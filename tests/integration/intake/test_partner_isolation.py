@@ -47,7 +47,7 @@ async def test_every_partner_may_send_its_own_types_and_no_other(intake: Running
         expected = (202, "accepted", None) if cell in allowed else (403, "rejected", REFUSED)
         assert statuses[cell] == expected, cell
     forbidden = [c for c in cells if c not in allowed]
-    assert len(allowed) == 24 and len(forbidden) == len(cells) - 24
+    assert len(allowed) == 25 and len(forbidden) == len(cells) - 25
 
     # Audited: counted per partner and reason, and dead-lettered with partner and reason.
     async with (

@@ -10,7 +10,7 @@ from caseflow.domain.derived import Derived, SideInflow
 from caseflow.domain.dublin import DublinState, apply_dublin, evaluate_dublin
 from caseflow.domain.outcome import Rejection
 from caseflow.domain.rules import Policy
-from caseflow.domain.term import TermState, apply_term, deadline_of, evaluate_term
+from caseflow.domain.term import TermState, apply_term, deadline_of, evaluate_term, invalidate
 from caseflow.domain.view import case_view
 
 D = date
@@ -95,6 +95,19 @@ class Case:
 
     def answer(self, on: date, accepted: bool) -> Rejection | None:
         return self.fact(f.DublinClaimAnswered, on, accepted=accepted)
+
+    def hit(self, on: date, category: int = 1, member_state: str = "AT") -> Rejection | None:
+        return self.fact(f.EurodacHitReceived, on, category=category, member_state=member_state)
+
+    def track(self, on: date, track: int) -> Rejection | None:
+        return self.fact(f.TrackAssigned, on, track=track)
+
+    def mark(self, marking: f.InstrumentInvalidated) -> list[Derived]:
+        """An instrument's marking applied to this case (one call per case, `invalidate`)."""
+        assert self.term is not None
+        self.term, events = invalidate(self.term, marking, self.policy)
+        self.emitted.extend(events)
+        return events
 
     # -- time -------------------------------------------------------------------------------
 

@@ -116,10 +116,23 @@ def test_excluded_outcome_owes_no_statutory_penalty():
     assert (figures.accrued_eur, figures.not_due) == (0, "excluded_outcome")
 
 
-def test_inadmissible_outcome_owes_no_statutory_penalty():
+def test_manifestly_inadmissible_outcome_owes_no_statutory_penalty():
+    """Awb 4:17(6)(c): only a *manifestly* inadmissible application is excluded."""
+    case = late_case(D(2019, 8, 15), D(2020, 3, 2))
+    case.decide(D(2020, 4, 1), outcome="manifestly_inadmissible")
+    figures = stat(case, D(2020, 6, 1))
+    assert (figures.accrued_eur, figures.not_due) == (0, "excluded_outcome")
+
+
+def test_plain_inadmissible_outcome_still_owes_the_statutory_penalty():
+    """Awb 4:17(6)(c) excludes a manifestly inadmissible application, not a plain inadmissible
+    one: deadline Sat 15 Feb 2020, notice Mon 2 Mar, first day 17 Mar; decided 1 Apr, so 17-30 Mar
+    at EUR 23 (14 x 23 = 322) and 31 Mar at EUR 35: 357."""
     case = late_case(D(2019, 8, 15), D(2020, 3, 2))
     case.decide(D(2020, 4, 1), outcome="inadmissible")
-    assert stat(case, D(2020, 6, 1)).accrued_eur == 0
+    assert stat(case, D(2020, 6, 1)).accrued_eur == 322 + 35
+    [late] = case.of_type(DecisionLate)
+    assert late.statutory_penalty_eur == 357
 
 
 def test_penalty_counts_as_paid_when_it_must_be_fixed():
@@ -208,10 +221,27 @@ def test_court_penalty_stops_at_the_decision():
     assert court(case, D(2021, 12, 1)).accrued_eur == 15 * 100
 
 
-def test_later_court_order_replaces_the_earlier_one():
+def test_later_court_order_does_not_erase_what_the_earlier_one_forfeited():
+    """Awb 8:55b-d, DOMAIN.md §2: the first order (1 Jun 2021, 14 days, EUR 100/day) runs from
+    16 Jun until the day before the second order (1 Aug 2021): 16 Jun - 31 Jul is 46 days,
+    EUR 4,600. The second (28 days, EUR 50/day) runs from 30 Aug: to 8 Sep 10 days, EUR 500."""
     case = court_case((D(2021, 6, 1), 14, 100, 15000), (D(2021, 8, 1), 28, 50, 7500))
+    assert court(case, D(2021, 7, 31)).accrued_eur == 4600
+    assert court(case, D(2021, 8, 29)).accrued_eur == 4600
     figures = court(case, D(2021, 9, 8))
-    assert (figures.first_day, figures.accrued_eur) == (D(2021, 8, 30), 10 * 50)
+    assert (figures.first_day, figures.accrued_eur) == (D(2021, 6, 16), 4600 + 500)
+    case.until(D(2021, 9, 8))
+    assert [(e.kind, e.first_day) for e in case.of_type(PenaltyAccruing)] == [
+        ("court", D(2021, 6, 16)),
+        ("court", D(2021, 8, 30)),
+    ]
+
+
+def test_a_decision_ends_every_court_penalty():
+    case = court_case((D(2021, 6, 1), 14, 100, 15000), (D(2021, 8, 1), 28, 50, 7500))
+    case.decide(D(2021, 9, 1))
+    [late] = case.of_type(DecisionLate)
+    assert late.court_penalty_eur == 4600 + 2 * 50  # 30 and 31 Aug
 
 
 def test_court_penalty_is_not_blocked_by_the_temporary_law():
@@ -219,3 +249,34 @@ def test_court_penalty_is_not_blocked_by_the_temporary_law():
     case.notice(D(2021, 5, 1))
     assert stat(case, D(2021, 7, 1)).not_due == "temporary_law"
     assert court(case, D(2021, 7, 1)).accrued_eur == 1600
+
+
+# --- premature notices (Awb 4:17(3); ABRvS 9 Feb 2011) ----------------------------------------
+
+
+def test_notice_sent_on_the_last_day_and_received_after_it_is_premature():
+    """Deadline Sat 15 Feb 2020; a notice sent that day and received Mon 17 Feb was sent before the
+    term expired: void, even though it arrived after (DOMAIN.md §2)."""
+    case = Case()
+    case.lodge(D(2019, 8, 15))
+    assert case.notice(D(2020, 2, 17), sent_on=D(2020, 2, 15)) is None
+    figures = stat(case, D(2020, 6, 1))
+    assert (figures.accrued_eur, figures.not_due) == (0, "no_valid_notice")
+
+
+def test_notice_sent_the_day_after_the_deadline_counts():
+    """Sent Sun 16 Feb, received Mon 17 Feb 2020: first penalty day 17 Feb + 15 = 3 Mar."""
+    case = Case()
+    case.lodge(D(2019, 8, 15))
+    case.notice(D(2020, 2, 17), sent_on=D(2020, 2, 16))
+    assert stat(case, D(2020, 3, 3)).first_day == D(2020, 3, 3)
+
+
+def test_receipt_only_reading_is_a_named_setting():
+    """`Policy.notice_validity = "received"`: receipt after the deadline suffices. Received 17 Feb
+    2020, first day 3 Mar; to 31 Mar: 3-16 Mar at 23 (322), 17-30 Mar at 35 (490), 31 Mar at 45."""
+    case = Case(policy=Policy(notice_validity="received"))
+    case.lodge(D(2019, 8, 15))
+    case.notice(D(2020, 2, 17), sent_on=D(2020, 2, 15))
+    figures = stat(case, D(2020, 3, 31))
+    assert (figures.first_day, figures.accrued_eur) == (D(2020, 3, 3), 322 + 490 + 45)

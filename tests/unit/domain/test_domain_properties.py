@@ -16,13 +16,13 @@ from caseflow.domain.dublin import DublinState, apply_dublin, evaluate_dublin, n
 from caseflow.domain.rules import Policy
 from caseflow.domain.term import (
     TermState,
-    _compute_term_timers,
-    _term_timers,
     apply_term,
     deadline_of,
     evaluate_term,
+    fire_term,
     next_term_due,
     term_start,
+    term_timers,
 )
 
 POLICY = Policy()
@@ -70,6 +70,16 @@ def _fact(kind: str, on: date, n: int, data: Any) -> f.Fact:
             return f.AppealDecided(**common, outcome="unfounded")
         case "track":
             return f.TrackAssigned(**common, track=data)
+        case "hit":
+            return f.EurodacHitReceived(**common, category=data, member_state="AT")
+        case "linked":
+            return f.CaseLinked(**common, parent="p", relation=data)
+        case "scheduled":
+            return f.TransferScheduled(**common, planned_on=on + DAY * data)
+        case "completed":
+            return f.TransferCompleted(**common)
+        case "registered":
+            return f.RegistrationRecorded(**common, nationality="AFG", unaccompanied_minor=False)
     raise AssertionError(kind)
 
 
@@ -93,33 +103,113 @@ DATA = {
     "appeal": st.booleans(),
     "appeal_decided": st.none(),
     "track": st.sampled_from([1, 4]),
+    "hit": st.sampled_from([1, 2]),
+    "linked": st.sampled_from(["child_born", "family_member"]),
+    "scheduled": st.integers(1, 30),
+    "completed": st.none(),
 }
+#: The kinds `histories` draws from (transfers need a Dublin case: `dublin_histories`).
+KINDS = sorted(set(DATA) - {"scheduled", "completed"})
+DUBLIN_KINDS = [
+    "claim",
+    "claim",
+    "answer",
+    "answer",
+    "track",
+    "hit",
+    "hit",
+    "decide",
+    "notice",
+    "extend",
+    "failed",
+    "absconded",
+    "appeal",
+    "appeal_decided",
+    "scheduled",
+    "completed",
+]
+
+
+def _lodging(on: date, track: int | None) -> f.ApplicationLodged:
+    return f.ApplicationLodged(
+        event_id="e0",
+        case_id="c",
+        on=on,
+        source="ind",
+        kind="first",
+        nationality="SYR",
+        track=track,
+    )
+
+
+def _following(
+    draw: st.DrawFn,
+    on: date,
+    count: int,
+    gaps: st.SearchStrategy[int],
+    kinds: list[str],
+    data: dict[str, st.SearchStrategy[Any]],
+) -> list[f.Fact]:
+    """`count` facts after `on`, each `gaps` days after the one before, of the kinds given."""
+    stream = []
+    for n in range(1, count + 1):
+        on += DAY * draw(gaps)
+        kind = draw(st.sampled_from(kinds))
+        stream.append(_fact(kind, on, n, draw(data.get(kind, DATA[kind]))))
+    return stream
 
 
 @st.composite
 def histories(draw: st.DrawFn) -> list[f.Fact]:
     """A lodging, up to 12 further facts and maybe a decision, on strictly increasing days."""
     on = draw(st.dates(date(2018, 6, 1), date(2023, 6, 1)))
-    track = draw(st.sampled_from([1, 4, 4]))
-    stream: list[f.Fact] = [
-        f.ApplicationLodged(
-            event_id="e0",
-            case_id="c",
-            on=on,
-            source="ind",
-            kind="first",
-            nationality="SYR",
-            track=track,
-        )
-    ]
-    for n in range(1, draw(st.integers(0, 12)) + 1):
-        on += DAY * draw(st.integers(1, 75))
-        kind = draw(st.sampled_from(sorted(DATA)))
-        stream.append(_fact(kind, on, n, draw(DATA[kind])))
+    stream: list[f.Fact] = [_lodging(on, draw(st.sampled_from([1, 4, 4])))]
+    stream += _following(draw, on, draw(st.integers(0, 12)), st.integers(1, 75), KINDS, {})
+    on = stream[-1].on
     if draw(st.booleans()):
         on += DAY * draw(st.integers(1, 400))
         stream.append(_fact("decide", on, len(stream), draw(DATA["decide"])))
     return stream
+
+
+@st.composite
+def dublin_histories(draw: st.DrawFn) -> list[f.Fact]:
+    """Histories around the Dublin request period: maybe a registration and a hit before the
+    lodging, then up to 10 facts a few days apart (same-day ones too), mostly Dublin steps."""
+    lodged = draw(st.dates(date(2019, 1, 1), date(2023, 6, 1)))
+    stream: list[f.Fact] = []
+    if draw(st.booleans()):
+        stream.append(_fact("registered", lodged - DAY * draw(st.integers(1, 20)), 90, None))
+        if draw(st.booleans()):
+            stream.append(_fact("hit", lodged - DAY * draw(st.integers(0, 5)), 91, 1))
+    stream.append(_lodging(lodged, draw(st.sampled_from([1, 1, 4, None]))))
+    count = draw(st.integers(1, 10))
+    return stream + _following(draw, lodged, count, st.integers(0, 40), DUBLIN_KINDS, _LATE_HITS)
+
+
+#: Requests naming a hit up to four months back, so that some turn out late by it.
+_LATE_HITS = {
+    "claim": st.tuples(
+        st.sampled_from(["take_charge", "take_back"]), st.booleans(), st.integers(0, 120)
+    )
+}
+_TERM_KINDS = ["extend", "extend", "extend", "suspend", "resume", "notice", "notice", "decide"]
+#: Extensions likely to be accepted, about two in three under the instrument "WBV".
+_WBV = {
+    "extend": st.tuples(
+        st.sampled_from([9, 9, 6, 3]),
+        st.sampled_from(["mass_influx", "mass_influx", "complex", "exceptional"]),
+        st.sampled_from(["WBV", "WBV", None]),
+    )
+}
+
+
+@st.composite
+def extended_histories(draw: st.DrawFn) -> list[f.Fact]:
+    """National cases with extensions, many under the instrument "WBV"."""
+    on = draw(st.dates(date(2019, 1, 1), date(2023, 6, 1)))
+    count = draw(st.integers(1, 8))
+    return [_lodging(on, None), *_following(draw, on, count, st.integers(1, 60), _TERM_KINDS, _WBV)]
 
 
 class Run:
@@ -225,12 +315,14 @@ def test_the_timers_kept_after_firing_equal_the_timers_of_the_new_state(stream, 
     run = replay(stream, stream[-1].on, daily=False)
     assert run.term is not None
     term, until = run.term, stream[-1].on + DAY * tail
+    timers = term_timers(term, POLICY)
     for _ in range(20):  # a handful of due days; each firing must leave the right timers
-        due = next_term_due(term, POLICY)
+        due = min((day for day, _ in timers), default=None)
         if due is None or due > until:
             break
-        term, _ = evaluate_term(term, due, POLICY)
-        assert _term_timers(term, POLICY) == _compute_term_timers(term, POLICY)
+        fired = fire_term(term, timers, due, POLICY)
+        term, timers = fired.state, fired.timers
+        assert list(timers) == term_timers(term, POLICY)
 
 
 @SLOW

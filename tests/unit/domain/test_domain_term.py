@@ -15,6 +15,7 @@ from caseflow.domain.term import (
     apply_term,
     next_term_due,
     on_policy_changed,
+    statutory_penalty,
 )
 
 from .domain_builders import POLICY, Case, D
@@ -24,6 +25,13 @@ def lodged(on, **kw):
     case = Case(**kw)
     case.lodge(on)
     return case
+
+
+def enters_national_procedure(case, on, reason="transfer_expired"):
+    """The side-inflow of a case lodged 10 Jan 2020, as the Dublin fold emits it."""
+    return case.fact(
+        f.NationalProcedureEntered, on, reason=reason, original_lodged_on=D(2020, 1, 10)
+    )
 
 
 # --- start and month arithmetic ----------------------------------------------------------------
@@ -171,10 +179,11 @@ def test_invalid_group_instrument_recomputes_the_deadline():
     strict = Policy(invalid_instruments=frozenset({"WBV 2022/22"}))
     state, emitted = on_policy_changed(case.term, POLICY, strict, D(2023, 2, 1))
     [changed] = emitted
-    assert (changed.old_deadline, changed.new_deadline, changed.cause) == (
+    assert (changed.old_deadline, changed.new_deadline, changed.cause, changed.instrument) == (
         D(2023, 12, 25),
         D(2023, 3, 25),
-        "policy",
+        "instrument",
+        "WBV 2022/22",
     )
     assert state.effective_since == D(2023, 2, 1)
 
@@ -328,24 +337,14 @@ def test_extension_in_a_dublin_case_is_rejected():
 def test_side_inflow_term_starts_when_nl_becomes_responsible():
     case = Case()
     case.lodge(D(2020, 1, 10), track=1)
-    case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 9, 21),
-        reason="transfer_expired",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    enters_national_procedure(case, D(2020, 9, 21))
     assert case.deadline == D(2021, 3, 21)
 
 
 def test_side_inflow_term_capped_by_21_months_from_original_lodging():
     case = Case()
     case.lodge(D(2020, 1, 10), track=1)
-    case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 9, 21),
-        reason="transfer_expired",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    enters_national_procedure(case, D(2020, 9, 21))
     assert case.extend(D(2021, 1, 5), 9) is None
     assert case.deadline == D(2021, 10, 10)  # not 21 Dec 2021
 
@@ -353,12 +352,7 @@ def test_side_inflow_term_capped_by_21_months_from_original_lodging():
 def test_extension_when_already_at_the_absolute_maximum_is_rejected():
     case = Case()
     case.lodge(D(2020, 1, 10), track=1)
-    case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 9, 21),
-        reason="transfer_expired",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    enters_national_procedure(case, D(2020, 9, 21))
     case.extend(D(2021, 1, 5), 9)
     rejection = case.extend(D(2021, 9, 1), 3, ground="exceptional")
     assert rejection is not None and rejection.reason == "beyond_absolute_maximum"
@@ -366,12 +360,7 @@ def test_extension_when_already_at_the_absolute_maximum_is_rejected():
 
 def test_national_procedure_for_a_non_dublin_case_is_rejected():
     case = lodged(D(2020, 1, 10))
-    rejection = case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 5, 1),
-        reason="claim_rejected",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    rejection = enters_national_procedure(case, D(2020, 5, 1), reason="claim_rejected")
     assert rejection is not None and rejection.reason == "not_dublin"
 
 
@@ -379,12 +368,7 @@ def test_side_inflow_sets_aside_a_not_considered_dublin_decision():
     case = Case()
     case.lodge(D(2020, 1, 10), track=1)
     case.decide(D(2020, 4, 1), outcome="not_considered_dublin")
-    case.fact(
-        f.NationalProcedureEntered,
-        D(2020, 9, 21),
-        reason="transfer_expired",
-        original_lodged_on=D(2020, 1, 10),
-    )
+    enters_national_procedure(case, D(2020, 9, 21))
     assert case.term is not None and case.term.decision is None
     assert case.deadline == D(2021, 3, 21)
 
@@ -480,3 +464,93 @@ def test_next_term_due_is_the_first_warning_then_the_breach():
     assert next_term_due(case.term, POLICY) == D(2021, 9, 2)
     case.tick(D(2021, 9, 2))
     assert next_term_due(case.term, POLICY) is None
+
+
+# --- side-inflow past the 21-month maximum (PD art. 31(5)) ------------------------------------
+
+
+def over_term_case(policy=POLICY):
+    """Lodged 10 Jan 2019 on track 1 (maximum 10 Oct 2020); request 20 Jan, accepted 15 Feb 2019;
+    a suspensive appeal lodged 1 Mar 2019 and decided 1 Mar 2020 restarts the transfer period
+    (D3 art. 29(1)); absconding reported 1 Jun 2020 makes it 18 months (art. 29(2)): to 1 Sep
+    2021. No transfer: responsible from 2 Sep 2021, long after 10 Oct 2020."""
+    case = Case(policy=policy)
+    case.lodge(D(2019, 1, 10), track=1)
+    case.claim(D(2019, 1, 20))
+    case.answer(D(2019, 2, 15), accepted=True)
+    case.fact(f.AppealLodged, D(2019, 3, 1), suspensive=True)
+    case.fact(f.AppealDecided, D(2020, 3, 1), outcome="unfounded")
+    case.fact(f.PersonAbsconded, D(2020, 6, 1))
+    return case
+
+
+def test_side_inflow_past_the_maximum_is_breached_the_day_it_enters():
+    """The deadline is the maximum, 10 Oct 2020, before the start: term.started says so, and the
+    breach is dated 2 Sep 2021, the day it entered, never while it was a Dublin case."""
+    case = over_term_case()
+    case.until(D(2021, 9, 30))
+    [started] = case.of_type(TermStarted)
+    assert (started.starts_on, started.deadline, started.starts_breached) == (
+        D(2021, 9, 2),
+        D(2020, 10, 10),
+        True,
+    )
+    [breach] = case.of_type(DeadlineBreached)
+    assert (breach.on, breach.deadline) == (D(2021, 9, 2), D(2020, 10, 10))
+    assert case.of_type(DeadlineWarning) == []
+
+
+def test_a_notice_sent_while_in_the_dublin_procedure_is_void():
+    """Without the temporary law (Stb. 2020, 242) for the arithmetic: a notice sent 1 Sep 2021,
+    before the national term started, is void; one sent and received 3 Sep 2021 counts, first
+    penalty day 18 Sep, to 1 Oct 14 days at EUR 23 = 322 (Awb 4:17(2)-(3))."""
+    policy = Policy(penalty_suspension_laws=())
+    case = over_term_case(policy)
+    case.until(D(2021, 9, 2))
+    case.notice(D(2021, 9, 3), sent_on=D(2021, 9, 1))
+    assert case.term is not None
+    assert statutory_penalty(case.term, D(2021, 10, 1), policy).not_due == "no_valid_notice"
+    case.notice(D(2021, 9, 3))
+    figures = statutory_penalty(case.term, D(2021, 10, 1), policy)
+    assert (figures.first_day, figures.accrued_eur) == (D(2021, 9, 18), 322)
+
+
+# --- late decisions explained (the 2021 letter) ------------------------------------------------
+
+
+def test_late_side_inflow_past_its_maximum_is_explained():
+    case = over_term_case()
+    case.until(D(2021, 9, 2))
+    case.decide(D(2021, 12, 1))
+    [late] = case.of_type(DecisionLate)
+    assert (late.deadline, late.days_late, late.cause) == (
+        D(2020, 10, 10),
+        417,
+        "side_inflow_over_term",
+    )
+
+
+def test_late_newborn_child_is_explained():
+    """A child's own term (lodged 1 Feb 2021, deadline 1 Aug 2021) decided with the parents'
+    case on 1 Sep 2021: late, cause linked_child."""
+    case = lodged(D(2021, 2, 1))
+    case.fact(f.CaseLinked, D(2021, 2, 2), parent="case-0", relation="child_born")
+    case.decide(D(2021, 9, 1))
+    [late] = case.of_type(DecisionLate)
+    assert (late.days_late, late.cause) == (31, "linked_child")
+
+
+def test_other_late_decisions():
+    """A side-inflow within its maximum (DOMAIN.md §3 example: term 21 Sep 2020 - 21 Mar 2021)
+    decided 1 Apr 2021, and a family member's case, are late for another cause."""
+    case = Case()
+    case.lodge(D(2020, 1, 10), track=1)
+    enters_national_procedure(case, D(2020, 9, 21))
+    case.decide(D(2021, 4, 1))
+    family = lodged(D(2021, 2, 1))
+    family.fact(f.CaseLinked, D(2021, 2, 2), parent="case-0", relation="family_member")
+    family.decide(D(2021, 9, 1))
+    assert [e.cause for e in [*case.of_type(DecisionLate), *family.of_type(DecisionLate)]] == [
+        "other",
+        "other",
+    ]

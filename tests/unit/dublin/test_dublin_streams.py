@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from caseflow.domain import Policy
-from caseflow.domain.derived import SideInflow
+from caseflow.domain.derived import DublinStageChanged, SideInflow
 from caseflow.ops.replay import Replay, replay
 from tests.unit.dublin.streams import STREAMS, Check, D, Stream
 
@@ -38,7 +38,9 @@ def test_stream(stream: Stream, check: Check) -> None:
     run_ = result.runs[stream.case_id]
     if check.events is not None:
         emitted = [
-            (e.TYPE.removeprefix("nl.asylum."), e.on.isoformat()) for e in run_.dublin.emitted
+            (e.TYPE.removeprefix("nl.asylum."), e.on.isoformat())
+            for e in run_.dublin.emitted
+            if not isinstance(e, DublinStageChanged)  # checked by test_stage_as_announced
         ]
         assert emitted == check.events
 
@@ -64,3 +66,17 @@ def test_stream(stream: Stream, check: Check) -> None:
 
     refused = {(f.event_id, r.reason) for f, r in run_.dublin.rejected}
     assert refused == {(stream.event_id(i), reason) for i, reason in check.rejected}
+
+
+@pytest.mark.parametrize(("stream", "check"), CASES)
+def test_stage_as_announced(stream: Stream, check: Check) -> None:
+    """A consumer of dublin.events knows the stage from the last event it read: every Dublin
+    event carries the stage after it, and a change no other event announces comes as
+    dublin.stage_changed (the side-inflow itself goes to case.events)."""
+    result = run(stream, check)
+    case = result.as_json(Policy())["cases"][stream.case_id]
+    on_topic = [
+        e for e in result.runs[stream.case_id].dublin.emitted if not isinstance(e, SideInflow)
+    ]
+    announced = getattr(on_topic[-1], "stage", None) if on_topic else None
+    assert announced == (case["dublin"]["stage"] if case["dublin"] is not None else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from caseflow.events.operator import OPERATOR_TYPES
 from caseflow.events.partner import PARTNER_TYPES
 from caseflow.events.service import SERVICE_TYPES
 
@@ -34,6 +35,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "eurodac_hit_on": "2020-02-11",
         "urgent_reply_days": 14,
     },
+    P + "eurodac.hit_received": {"category": 1, "member_state": "AT"},
     P + "dublin.claim.answered": {"accepted": True},
     P + "dublin.transfer.scheduled": {"planned_on": "2020-09-15"},
     P + "dublin.transfer.completed": {"planned_on": "2020-09-15"},
@@ -46,26 +48,35 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "starts_on": "2020-05-04",
         "deadline": "2020-11-04",
         "absolute_deadline": "2022-02-04",
+        "starts_breached": False,
     },
     P + "term.changed": {
-        "old_deadline": "2020-11-04",
-        "new_deadline": "2021-08-04",
-        "cause": "term.extended",
+        "old_deadline": "2023-10-01",
+        "new_deadline": "2023-01-01",
+        "cause": "instrument",
+        "instrument": "WBV 2022/22",
+        "ruling": "ECLI:NL:RBDHA:2023:136",
     },
     P + "deadline.warning": {"threshold_days": 28, "deadline": "2020-11-04"},
     P + "deadline.breached": {"deadline": "2020-11-04"},
     P + "penalty.accruing": {"kind": "statutory", "first_day": "2020-06-17"},
     P + "penalty.capped": {"kind": "statutory", "cap_eur": 15_000},
     P + "decision.on_time": {"deadline": "2020-11-04", "outcome": "granted"},
-    P + "decision.late": {"deadline": "2020-11-04", "outcome": "rejected"},
-    P + "claim.reply_due": {"reply_due": "2020-04-11"},
-    P + "claim.tacitly_accepted": {"accepted_on": "2020-04-12"},
-    P + "transfer.deadline_set": {"transfer_deadline": "2020-10-12"},
-    P + "transfer.deadline_expired": {"transfer_deadline": "2020-10-12"},
+    P + "decision.late": {"deadline": "2020-11-04", "outcome": "rejected", "cause": "other"},
+    P + "claim.reply_due": {"reply_due": "2020-04-11", "stage": "claim_sent"},
+    P + "claim.tacitly_accepted": {"accepted_on": "2020-04-12", "stage": "accepted"},
+    P + "transfer.deadline_set": {"transfer_deadline": "2020-10-12", "stage": "accepted"},
+    P + "transfer.deadline_expired": {"transfer_deadline": "2020-10-12", "stage": "nl_responsible"},
+    P + "dublin.stage_changed": {"stage": "transfer_scheduled", "previous": "accepted"},
     P + "national_procedure.entered": {
         "reason": "transfer_expired",
         "original_lodged_on": "2020-01-20",
+        "stage": "nl_responsible",
         "history": {"member_state": "DE", "claim_sent_on": "2020-02-13"},
+    },
+    P + "policy.instrument_invalidated": {
+        "instrument": "WBV 2022/22",
+        "ruling": "ECLI:NL:RBDHA:2023:136",
     },
 }
 
@@ -74,11 +85,14 @@ def source_of(event_type: str) -> str:
     """A source that may send this type."""
     if event_type in PARTNER_TYPES:
         return min(PARTNER_TYPES[event_type].sources)
+    if event_type in OPERATOR_TYPES:
+        return OPERATOR_TYPES[event_type].source
     return SERVICE_TYPES[event_type].source
 
 
 def envelope(event_type: str, **overrides: Any) -> dict[str, Any]:
-    """A complete CloudEvent (as JSON-ready dict) of this type with its example data."""
+    """A complete CloudEvent (as JSON-ready dict) of this type with its example data; an operator
+    event has no subject."""
     event: dict[str, Any] = {
         "specversion": "1.0",
         "id": "3f6c9d1e-8a4b-4c1e-9d3f-0b6a2f1c7e55",
@@ -89,5 +103,7 @@ def envelope(event_type: str, **overrides: Any) -> dict[str, Any]:
         "datacontenttype": "application/json",
         "data": dict(EXAMPLES[event_type]),
     }
+    if event_type in OPERATOR_TYPES:
+        del event["subject"]
     event.update(overrides)
     return event

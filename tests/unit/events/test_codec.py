@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from caseflow.events import (
     EVENT_TYPES,
     Decoded,
+    DecodedOperator,
     Envelope,
     Reason,
     Rejection,
@@ -44,14 +45,19 @@ def test_examples_cover_the_catalogue_exactly() -> None:
 
 @pytest.mark.parametrize("event_type", list(EVENT_TYPES))
 def test_every_event_type_round_trips(event_type: str) -> None:
-    first = decode(raw(envelope(event_type)), now=NOW)
-    assert isinstance(first, Decoded), first
+    first = decode(raw(envelope(event_type)), now=NOW, operator=True)
+    assert isinstance(first, Decoded | DecodedOperator), first
     assert isinstance(first.data, EVENT_TYPES[event_type])
-    again = decode(encode(first.envelope), now=NOW)
-    assert isinstance(again, Decoded)
-    assert again.envelope == first.envelope
-    assert again.data == first.data
-    assert encode(again.envelope) == encode(first.envelope)
+    event = first.envelope if isinstance(first, Decoded) else first.event
+    again = decode(encode(event), now=NOW, operator=True)
+    assert type(again) is type(first)
+    assert again == first
+    assert encode(event) == raw_of(again)
+
+
+def raw_of(decoded: Decoded | DecodedOperator | Rejection) -> bytes:
+    assert not isinstance(decoded, Rejection)
+    return encode(decoded.envelope if isinstance(decoded, Decoded) else decoded.event)
 
 
 def test_an_event_without_data_decodes_when_its_type_needs_none() -> None:
@@ -238,6 +244,46 @@ def test_a_slightly_fast_partner_clock_is_tolerated() -> None:
     assert isinstance(
         decode(raw(envelope("nl.asylum.track.assigned", time=ahead)), now=NOW), Decoded
     )
+
+
+INVALIDATED = "nl.asylum.policy.instrument_invalidated"
+
+
+def test_operator_only() -> None:
+    """An operator event is refused unless the reader asks for operator events: partners, whose
+    input is decoded with the default, can never send one."""
+    rejected(decode(raw(envelope(INVALIDATED))), Reason.OPERATOR_ONLY)
+    rejected(decode(raw(envelope(INVALIDATED, source="ind"))), Reason.OPERATOR_ONLY)
+    decoded = decode(raw(envelope(INVALIDATED)), operator=True)
+    assert isinstance(decoded, DecodedOperator)
+    assert decoded.event.source == "operator" and "subject" not in decoded.event.extensions
+
+
+def test_an_operator_event_has_no_subject_and_source_operator() -> None:
+    with_subject = envelope(INVALIDATED, subject="case-2020-000123")
+    rejected(decode(raw(with_subject), operator=True), Reason.INVALID_ENVELOPE)
+    rejected(
+        decode(raw(envelope(INVALIDATED, source="ind")), operator=True), Reason.INVALID_ENVELOPE
+    )
+
+
+def test_a_case_event_without_subject_is_refused() -> None:
+    event = envelope("nl.asylum.track.assigned")
+    del event["subject"]
+    result = rejected(decode(raw(event), operator=True), Reason.INVALID_ENVELOPE)
+    assert result.detail == "subject: missing"
+
+
+def test_a_ruling_is_an_ecli() -> None:
+    data = {"instrument": "WBV 2022/22", "ruling": "the court said so"}
+    rejected(decode(raw(envelope(INVALIDATED, data=data)), operator=True), Reason.INVALID_DATA)
+
+
+@pytest.mark.parametrize("category", [True, 1.0, "1", 3, 0])
+def test_a_eurodac_category_is_1_or_2(category: Any) -> None:
+    data = {"category": category, "member_state": "AT"}
+    event = envelope("nl.asylum.eurodac.hit_received", data=data)
+    rejected(decode(raw(event)), Reason.INVALID_DATA)
 
 
 def test_every_reason_is_tested() -> None:
