@@ -67,6 +67,7 @@ def receiver() -> Iterator[Receiver]:
     thread.start()
     yield server
     server.shutdown()
+    server.server_close()
 
 
 def window(start: datetime, minutes: int) -> dict[str, str]:
