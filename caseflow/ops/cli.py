@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from caseflow.ops.failures import debugging, one_line
 from caseflow.ops.registry import SERVICES
 from caseflow.runtime.settings import Settings, load_settings
 
@@ -20,7 +21,31 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-@click.group()
+#: Commands that run services, whose logs an operator reads as they run.
+SERVING = ("run", "up", "demo", "infra")
+
+
+class Commands(click.Group):
+    """The command line's one place for known failures: a service, broker or database that does
+    not answer, a missing file or folder (`caseflow.ops.failures`) ends the command with one
+    line on stderr and exit status 1, never a traceback. Every subcommand runs inside it.
+    Anything else is a bug and keeps its traceback (so does everything with CASEFLOW_DEBUG=1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            # One line too, without the usage block: where to read more is in it.
+            where = f"`{exc.ctx.command_path} --help`" if exc.ctx else "`caseflow --help`"
+            raise click.UsageError(f"{exc.format_message()} (see {where})") from exc
+        except Exception as exc:
+            line = one_line(exc)
+            if line is None or debugging():
+                raise
+            raise click.ClickException(line) from exc
+
+
+@click.group(cls=Commands)
 @click.option(
     "--home",
     type=click.Path(path_type=Path),
@@ -32,9 +57,15 @@ def main(ctx: click.Context, home: Path | None) -> None:
     """caseflow: Dutch asylum cases and their statutory terms, tracked across the chain."""
     overrides: dict[str, Any] = {"home": home} if home else {}
     ctx.obj = load_settings(**overrides)
+    import logging
+
     from caseflow.runtime.logging import configure_logging
 
     configure_logging(ctx.obj.log_level, ctx.obj.log_format)
+    if ctx.invoked_subcommand not in SERVING:
+        # A client command says in one line what did not answer; the Kafka client's own log
+        # of every failed attempt would only repeat it.
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
 @main.group()
