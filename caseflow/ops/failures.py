@@ -16,7 +16,7 @@ import re
 START_HINT = "is it running? (`caseflow infra status`, `caseflow up`)"
 
 
-class OperatorError(Exception):
+class OperatorError(RuntimeError):
     """A failure the operator can act on; its message is the one line shown."""
 
 

@@ -18,7 +18,7 @@ from caseflow.domain.derived import LateCause
 from caseflow.domain.dublin import OPEN_STAGES
 from caseflow.domain.facts import NationalProcedureReason
 from caseflow.domain.penalty import accrue
-from caseflow.domain.taskforce import assigned_to_taskforce
+from caseflow.domain.taskforce import assigned_to_taskforce, goal_stock
 from caseflow.events.envelope import LEGAL_TZ, legal_date_of
 from caseflow.runtime.ticks import CLOCK_STAGE as SOURCE_STAGE
 
@@ -112,16 +112,6 @@ def taskforce(
 def day_start(day: date) -> float:
     """A legal day as a Unix time: midnight in Amsterdam."""
     return datetime.combine(day, time(0), tzinfo=LEGAL_TZ).timestamp()
-
-
-def goal_stock(assignment: int, today: date, start: date, goal: date) -> float:
-    """The stock that is on track for the goal: a straight line from the whole assignment on
-    the cut-off day to zero on the goal day."""
-    if today <= start:
-        return float(assignment)
-    if today >= goal:
-        return 0.0
-    return assignment * (goal - today).days / (goal - start).days
 
 
 def pipeline_clock(

@@ -56,9 +56,9 @@ EVENTS = (
 )
 
 COMMANDS = {
-    "report without services and without --events": (
+    "report without its database and without --events": (
         ["report", "--month", "2020-12", "--out", "report"],
-        "did not answer",
+        "connection refused",
     ),
     "scenario into a folder that does not exist": (
         ["scenario", "letter-2020", "--scale", "0.001", "--out", "missing/dir/x.jsonl"],
@@ -96,6 +96,13 @@ def test_a_missing_service_file_or_database_is_one_line(
     assert says in lines[0], lines[0]
     # Nothing half-written: the report's folder and the scenario's file are not there.
     assert not (tmp_path / "report").exists() and not (tmp_path / "missing").exists()
+
+
+def test_no_database_configured_at_all_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    unset = {k: v for k, v in env.items() if k != "CASEFLOW_DATABASE_URL"}
+    done = caseflow(unset, tmp_path, "case", "erase", "case-a", "--yes")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("Error: no database: run `caseflow infra up`"), done.stderr
 
 
 def test_a_bug_keeps_its_traceback() -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime
 
+from caseflow.domain.taskforce import goal_stock
 from services.metrics.families import (
     Aggregates,
     PenaltyRow,
     figures,
     forecast,
-    goal_stock,
     penalty_figures,
     pipeline_clock,
 )
