@@ -398,12 +398,14 @@ def _charts(report: Report, t: Messages, folder: Path) -> list[Path]:
         ax.grid(axis="y", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
 
-    def latest(ax: Any, values: Sequence[float], text: str, color: str) -> None:
+    def latest(
+        ax: Any, values: Sequence[float], text: str, color: str, below: bool = False
+    ) -> None:
         """The value label on the latest point."""
         ax.annotate(
             text,
             (x[-1], values[-1]),
-            xytext=(6, 6),
+            xytext=(6, -14 if below else 6),
             textcoords="offset points",
             color=color,
             fontsize=9,
@@ -438,7 +440,7 @@ def _charts(report: Report, t: Messages, folder: Path) -> list[Path]:
     ax.plot(
         x, decided, color="#1f4e79", marker="o", label=t("figure.short.first_decided_within_term")
     )
-    latest(ax, decided, t.number(decided[-1]), "#1f4e79")
+    latest(ax, decided, t.number(decided[-1]), "white", below=True)
     ax.annotate(
         t.number(within[-1] + past[-1]),
         (x[-1], within[-1] + past[-1]),
