@@ -405,8 +405,9 @@ def _charts(report: Report, t: Messages, folder: Path) -> list[Path]:
         ax.annotate(
             text,
             (x[-1], values[-1]),
-            xytext=(6, -14 if below else 6),
+            xytext=(-6, -14) if below else (6, 6),
             textcoords="offset points",
+            ha="right" if below else "left",
             color=color,
             fontsize=9,
             fontweight="bold",
