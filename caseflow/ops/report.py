@@ -411,6 +411,7 @@ def _charts(report: Report, t: Messages, folder: Path) -> list[Path]:
             color=color,
             fontsize=9,
             fontweight="bold",
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
         )
 
     def save(fig: Any, chart: str) -> None:
@@ -441,7 +442,7 @@ def _charts(report: Report, t: Messages, folder: Path) -> list[Path]:
     ax.plot(
         x, decided, color="#1f4e79", marker="o", label=t("figure.short.first_decided_within_term")
     )
-    latest(ax, decided, t.number(decided[-1]), "white", below=True)
+    latest(ax, decided, t.number(decided[-1]), "#1f4e79", below=True)
     ax.annotate(
         t.number(within[-1] + past[-1]),
         (x[-1], within[-1] + past[-1]),
