@@ -36,15 +36,19 @@ integration: setup
 fuzz: setup
 	$(BIN)/python -m tests.fuzz
 
-# promtool, amtool and the Prometheus/Alertmanager binaries the rule and e2e tests run
-# (Debian packages); installed only when missing, with one apt-get update. sudo only if not root.
+# promtool, amtool and the Prometheus/Alertmanager binaries the rule and e2e tests run, the
+# Pango libraries and fonts WeasyPrint draws the report's PDF with, and poppler-utils (pdftoppm,
+# pdftotext) to read its pages back (Debian packages); installed only when missing, with one
+# apt-get update. sudo only if not root.
 tools:
 	@if ! command -v promtool >/dev/null || ! command -v amtool >/dev/null \
-	    || ! command -v prometheus >/dev/null; then \
+	    || ! command -v prometheus >/dev/null || ! command -v pdftoppm >/dev/null \
+	    || ! /sbin/ldconfig -p | grep -q libpangoft2-1.0; then \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update \
 	  && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends \
-	       prometheus prometheus-alertmanager; \
+	       prometheus prometheus-alertmanager libpango-1.0-0 libpangoft2-1.0-0 \
+	       fonts-dejavu-core poppler-utils; \
 	fi
 
 test: check tools

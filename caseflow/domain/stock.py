@@ -9,12 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, get_args
 
+from caseflow.domain.derived import LateCause
 from caseflow.domain.dublin import DublinState
 from caseflow.domain.rules import Policy
 from caseflow.domain.taskforce import in_taskforce
-from caseflow.domain.term import TermState, deadline_of, statutory_penalty, term_start
+from caseflow.domain.term import (
+    TermState,
+    deadline_of,
+    late_cause,
+    statutory_penalty,
+    term_start,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,51 +120,68 @@ def month_ends(first: date, last: date) -> list[date]:
     return ends
 
 
+#: The figures of one month (:func:`month_row`), in the order the report publishes them.
+MONTH_FIGURES = (
+    "taskforce_stock",
+    "first_open_within_term",
+    "first_open_past_term",
+    "first_decided_within_term",
+    "penalties_paid_eur",
+    "side_inflow",
+    *(f"late_{cause}" for cause in get_args(LateCause)),
+)
+
+
+def month_row(
+    terms: Iterable[TermState], dublins: Iterable[DublinState], policy: Policy, end: date
+) -> dict[str, Any]:
+    """One month's figures at its last day `end`: the Taskforce stock; open first applications
+    lodged since the cut-off, within and past their term; those decided within the term
+    (cumulative); statutory penalties paid (cumulative, EUR: fixed by `end`, Awb 4:18); the
+    side-inflow of the month; new applications decided late in the month, by cause
+    (`term.late_cause`).
+
+    Every figure is read off the states as of `end` only, so states that hold the facts known
+    by `end` (a replay up to that day) give the month as it was known at its end."""
+    cutoff = policy.taskforce_cutoff
+    month_start = end.replace(day=1)
+    row: dict[str, Any] = {"month": end.strftime("%Y-%m"), **dict.fromkeys(MONTH_FIGURES, 0)}
+    for term in terms:
+        decision = term.decision.on if term.decision is not None else None
+        decided = decision is not None and decision <= end
+        row["penalties_paid_eur"] += penalty_paid(term, end, policy)
+        if in_taskforce(term, policy):
+            row["taskforce_stock"] += not decided
+            continue
+        if not cutoff <= term.lodged_on <= end or term_start(term) is None:
+            continue
+        if decision is not None and decided and month_start <= decision:
+            deadline_then = deadline_of(term, policy, decision)
+            if deadline_then is not None and decision > deadline_then:
+                row[f"late_{late_cause(term)}"] += 1
+        if term.kind != "first":
+            continue
+        if not decided:
+            deadline = deadline_of(term, policy, end)
+            past = deadline is not None and end > deadline
+            row["first_open_past_term" if past else "first_open_within_term"] += 1
+        elif decision is not None:
+            deadline_then = deadline_of(term, policy, decision)
+            row["first_decided_within_term"] += deadline_then is None or decision <= deadline_then
+    row["side_inflow"] = sum(
+        1 for d in dublins if d.entered is not None and month_start <= d.entered[0] <= end
+    )
+    return row
+
+
 def monthly_series(
     terms: Iterable[TermState], dublins: Iterable[DublinState], policy: Policy, until: date
 ) -> list[dict[str, Any]]:
-    """One row per month end from the cut-off's month to `until`: the Taskforce stock; open
-    first applications lodged since the cut-off, within and past their term; those decided
-    within the term (cumulative); statutory penalties paid (cumulative, EUR); side-inflow in
-    the month."""
-    cutoff = policy.taskforce_cutoff
-    terms = list(terms)
-    assigned = [in_taskforce(term, policy) for term in terms]
-    inflow_days = [d.entered[0] for d in dublins if d.entered is not None]
-    rows = []
-    for end in month_ends(cutoff, until):
-        stock = open_within = open_past = decided_within = 0
-        paid = 0
-        for term, in_stock in zip(terms, assigned, strict=True):
-            decision = term.decision.on if term.decision is not None else None
-            decided = decision is not None and decision <= end
-            if in_stock:
-                stock += not decided
-            elif (
-                cutoff <= term.lodged_on <= end
-                and term.kind == "first"
-                and term_start(term) is not None
-            ):
-                deadline = deadline_of(term, policy, end)
-                if not decided:
-                    if deadline is not None and end > deadline:
-                        open_past += 1
-                    else:
-                        open_within += 1
-                elif decision is not None:
-                    deadline_then = deadline_of(term, policy, decision)
-                    decided_within += deadline_then is None or decision <= deadline_then
-            paid += penalty_paid(term, end, policy)
-        month_start = end.replace(day=1)
-        rows.append(
-            {
-                "month": end.strftime("%Y-%m"),
-                "taskforce_stock": stock,
-                "first_open_within_term": open_within,
-                "first_open_past_term": open_past,
-                "first_decided_within_term": decided_within,
-                "penalties_paid_eur": paid,
-                "side_inflow": sum(1 for day in inflow_days if month_start <= day <= end),
-            }
-        )
-    return rows
+    """:func:`month_row` of the same states at every month end from the cut-off's month to
+    `until`. With the final states a month's figures can change as later facts arrive (a
+    decision, an excluded outcome); the monthly report computes each month from the states as
+    known at its end instead (caseflow/ops/report.py)."""
+    terms, dublins = list(terms), list(dublins)
+    return [
+        month_row(terms, dublins, policy, end) for end in month_ends(policy.taskforce_cutoff, until)
+    ]

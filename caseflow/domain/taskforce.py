@@ -44,3 +44,13 @@ def in_taskforce(term: TermState, policy: Policy) -> bool:
     return assigned_to_taskforce(
         term.lodged_on, term_start(term), decided_on, policy.taskforce_cutoff
     )
+
+
+def goal_stock(assignment: int, today: date, start: date, goal: date) -> float:
+    """The stock that is on track for the goal: a straight line from the whole assignment on
+    the cut-off day to zero on the goal day."""
+    if today <= start:
+        return float(assignment)
+    if today >= goal:
+        return 0.0
+    return assignment * (goal - today).days / (goal - start).days

@@ -6,7 +6,6 @@ demo and the monthly report: one session per call, one timeout, one error (:clas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import aiohttp
@@ -116,24 +115,6 @@ async def figures(
         term = await get_json(http, f"{deadline_url}/v1/figures", **query)
         dublin = await get_json(http, f"{dublin_url}/v1/figures", **query)
     return term, dublin
-
-
-async def monthly(
-    deadline_url: str, dublin_url: str, token: str | None, until: date
-) -> list[dict[str, Any]]:
-    """The monthly series of the deadline service with the Dublin service's side-inflow."""
-    async with session(token) as http:
-        query = {"until": until.isoformat()}
-        rows: list[dict[str, Any]] = await get_json(
-            http, f"{deadline_url}/v1/figures/monthly", **query
-        )
-        inflow = {
-            row["month"]: row["side_inflow"]
-            for row in await get_json(http, f"{dublin_url}/v1/figures/monthly", **query)
-        }
-    for row in rows:
-        row["side_inflow"] = inflow.get(row["month"], 0)
-    return rows
 
 
 async def accounting(intake_url: str, token: str | None = None) -> dict[str, Any] | None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from caseflow.ops.failures import debugging, one_line
 from caseflow.ops.registry import SERVICES
 from caseflow.runtime.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from caseflow.runtime.messages import Language
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -20,7 +24,31 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-@click.group()
+#: Commands that run services, whose logs an operator reads as they run.
+SERVING = ("run", "up", "demo", "infra")
+
+
+class Commands(click.Group):
+    """The command line's one place for known failures: a service, broker or database that does
+    not answer, a missing file or folder (`caseflow.ops.failures`) ends the command with one
+    line on stderr and exit status 1, never a traceback. Every subcommand runs inside it.
+    Anything else is a bug and keeps its traceback (so does everything with CASEFLOW_DEBUG=1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            # One line too, without the usage block: where to read more is in it.
+            where = f"`{exc.ctx.command_path} --help`" if exc.ctx else "`caseflow --help`"
+            raise click.UsageError(f"{exc.format_message()} (see {where})") from exc
+        except Exception as exc:
+            line = one_line(exc)
+            if line is None or debugging():
+                raise
+            raise click.ClickException(line) from exc
+
+
+@click.group(cls=Commands)
 @click.option(
     "--home",
     type=click.Path(path_type=Path),
@@ -32,9 +60,15 @@ def main(ctx: click.Context, home: Path | None) -> None:
     """caseflow: Dutch asylum cases and their statutory terms, tracked across the chain."""
     overrides: dict[str, Any] = {"home": home} if home else {}
     ctx.obj = load_settings(**overrides)
+    import logging
+
     from caseflow.runtime.logging import configure_logging
 
     configure_logging(ctx.obj.log_level, ctx.obj.log_format)
+    if ctx.invoked_subcommand not in SERVING:
+        # A client command says in one line what did not answer; the Kafka client's own log
+        # of every failed attempt would only repeat it.
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
 @main.group()
@@ -401,30 +435,48 @@ def demo(ctx: click.Context, seed: int, scale: float, headless: bool, as_json: b
 
 
 @main.command()
-@click.option("--month", required=True, help="YYYY-MM: the last month of the report.")
+@click.option(
+    "--month",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m"]),
+    help="YYYY-MM: the last month of the report (complete in the data).",
+)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option(
     "--events",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Compute from a replay of this file instead of the live system.",
+    help="Compute from this events file instead of intake's event log (the live pipeline).",
+)
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="The data's volume against the real one (`caseflow scenario --scale`); on every page.",
 )
 @click.pass_context
-def report(ctx: click.Context, month: str, out: Path, events: Path | None) -> None:
-    """The monthly figures as Markdown + HTML with PNG charts and a CSV."""
-    from caseflow.domain.stock import month_end
+def report(
+    ctx: click.Context,
+    month: datetime,
+    out: Path,
+    events: Path | None,
+    lang: Language,
+    scale: float,
+) -> None:
+    """The monthly figures as the IND publishes them: PDF, HTML and Markdown with charts, and a
+    CSV; each month as known at its end."""
     from caseflow.ops import report as report_mod
+    from caseflow.ops.infra import endpoints
 
-    try:
-        until = month_end(month)
-    except ValueError as exc:
-        raise click.BadParameter("use YYYY-MM", param_hint="--month") from exc
     settings = _settings(ctx)
     if events is not None:
-        rows = report_mod.replay_series(events, until, settings)
+        source = report_mod.from_file(events, settings)
     else:
-        rows = report_mod.fetch_live(settings, until)
-    for path in report_mod.write(rows, month, out):
+        source = report_mod.from_intake(endpoints(settings)[1], settings)
+    made = report_mod.make(source, report_mod.month_of(month), settings, scale=scale, language=lang)
+    for path in report_mod.write(made, out):
         click.echo(str(path))
 
 

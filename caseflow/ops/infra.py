@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from caseflow.events.topics import TOPICS
+from caseflow.ops.failures import OperatorError
 from caseflow.ops.registry import schemas
 from caseflow.runtime.db import migrate_all
 from caseflow.runtime.settings import Settings
@@ -276,7 +277,7 @@ def endpoints(settings: Settings) -> tuple[str, str]:
         bootstrap = state.broker_address
     dsn = settings.database_url or state.postgres_dsn
     if not dsn:
-        raise RuntimeError(
+        raise OperatorError(
             f"no database: run `caseflow infra up` (home {settings.home}) "
             "or set CASEFLOW_DATABASE_URL"
         )

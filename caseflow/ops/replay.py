@@ -9,7 +9,7 @@ enter the deadline fold exactly as they reach the deadline service over `case.ev
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -86,23 +86,31 @@ def replay_case(facts: list[Fact], until: date, policy: Policy) -> CaseRun:
     return CaseRun(dublin, term)
 
 
-def replay(
+@dataclass(slots=True)
+class Admitted:
+    """Partner events as intake admitted them: each case's facts, and what it refused."""
+
+    facts: dict[str, list[Fact]]
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: int = 0
+    #: The latest legal date of an admitted fact (None: nothing admitted).
+    last_day: date | None = None
+
+
+def admitted(
     lines: Iterable[bytes],
     *,
-    until: date | None,
     policy: Policy,
     now: datetime,
     name: str = "-",
     settings: AdmissionSettings | None = None,
-) -> Replay:
-    """Replay partner events (one CloudEvent per line) in order of `time`, ties in file order."""
+) -> Admitted:
+    """Admit partner events (one CloudEvent per line) in order of `time`, ties in file order,
+    with intake's `admit` against an in-memory register."""
     settings = settings or AdmissionSettings(DEFAULT_MAX_BYTES, policy.taskforce_cutoff)
     numbered = [(i, raw) for i, raw in enumerate(lines, start=1) if raw.strip()]
     register = MemoryRegister()
-    facts: dict[str, list[Fact]] = {}
-    rejected: list[dict[str, Any]] = []
-    duplicates = 0
-    last_day: date | None = None
+    result = Admitted({})
     for line, raw in sorted(numbered, key=lambda item: (_time_of(item[1]), item[0])):
         outcome = admit(
             raw,
@@ -114,31 +122,98 @@ def replay(
             settings=settings,
         )
         if isinstance(outcome, Rejected):
-            rejected.append(
+            result.rejected.append(
                 _rejection(
                     outcome.event_id, outcome.event_type, outcome.reason, outcome.detail, line
                 )
             )
             continue
         if not isinstance(outcome, Accepted):
-            duplicates += 1
+            result.duplicates += 1
             continue
         fact = fact_of(outcome.envelope)
         if fact is None:
             continue
-        facts.setdefault(fact.case_id, []).append(fact)
-        last_day = fact.on if last_day is None else max(last_day, fact.on)
-    as_of = until or last_day or now.date()
+        result.facts.setdefault(fact.case_id, []).append(fact)
+        day = result.last_day
+        result.last_day = fact.on if day is None else max(day, fact.on)
+    return result
+
+
+def replay(
+    lines: Iterable[bytes],
+    *,
+    until: date | None,
+    policy: Policy,
+    now: datetime,
+    name: str = "-",
+    settings: AdmissionSettings | None = None,
+) -> Replay:
+    """Replay partner events (one CloudEvent per line) in order of `time`, ties in file order."""
+    found = admitted(lines, policy=policy, now=now, name=name, settings=settings)
+    as_of = until or found.last_day or now.date()
     runs = {
-        case_id: replay_case(case_facts, as_of, policy) for case_id, case_facts in facts.items()
+        case_id: replay_case(case_facts, as_of, policy)
+        for case_id, case_facts in found.facts.items()
     }
+    rejected = list(found.rejected)
     seen: set[str] = set()
     for run in runs.values():
         for fact, why in [*run.dublin.rejected, *run.term.rejected]:
             if fact.event_id not in seen:
                 seen.add(fact.event_id)
                 rejected.append(_rejection(fact.event_id, fact.TYPE, why.reason, why.detail))
-    return Replay(as_of, runs, rejected, duplicates)
+    return Replay(as_of, runs, rejected, found.duplicates)
+
+
+@dataclass(slots=True)
+class _Known:
+    """One case carried from day to day: each fold's state and the facts still ahead of it."""
+
+    dublin_pending: list[Fact]
+    term_pending: list[Fact] = field(default_factory=list)
+    dublin: DublinState | None = None
+    term: TermState | None = None
+    first: date = date.max
+
+    def __post_init__(self) -> None:
+        self.term_pending = list(self.dublin_pending)
+        self.first = min((f.on for f in self.dublin_pending), default=date.max)
+
+    def advance(self, day: date, policy: Policy) -> None:
+        """As :func:`replay_case`: the Dublin fold first, its side-inflow into the term fold."""
+        dublin: Progress[DublinState] = advance(
+            DUBLIN, self.dublin, self.dublin_pending, day, policy
+        )
+        inflows = [e.to_fact() for e in dublin.emitted if isinstance(e, SideInflow)]
+        term: Progress[TermState] = advance(
+            TERM, self.term, [*self.term_pending, *inflows], day, policy
+        )
+        self.dublin, self.dublin_pending = dublin.state, dublin.pending
+        self.term, self.term_pending = term.state, term.pending
+
+
+def as_known(
+    facts: dict[str, list[Fact]], days: Iterable[date], policy: Policy
+) -> Iterator[tuple[date, list[TermState], list[DublinState]]]:
+    """Every case's term and Dublin states as known at the end of each of `days` (ascending):
+    the facts dated up to that day, and the timers due by it, exactly as :func:`replay_case`
+    with ``until`` that day — one replay carried on from day to day instead of one per day. A
+    day's states hold nothing dated after it, so what is computed from them never changes when
+    later facts arrive."""
+    known = {case_id: _Known(list(case_facts)) for case_id, case_facts in facts.items()}
+    for day in days:
+        terms: list[TermState] = []
+        dublins: list[DublinState] = []
+        for case in known.values():
+            if case.first > day:
+                continue
+            case.advance(day, policy)
+            if case.term is not None:
+                terms.append(case.term)
+            if case.dublin is not None:
+                dublins.append(case.dublin)
+        yield day, terms, dublins
 
 
 def replay_file(path: Path, until: date | None, settings: Settings) -> Replay:

@@ -97,7 +97,12 @@ class Publisher:
         )
 
     async def start(self) -> None:
-        await self._producer.start()
+        """Connect; a broker that does not answer leaves no half-started producer behind."""
+        try:
+            await self._producer.start()
+        except BaseException:
+            await self._producer.stop()
+            raise
 
     async def stop(self) -> None:
         await self._producer.stop()

@@ -101,9 +101,13 @@ class PipelineProbe:
         self.partitions: list[TopicPartition] = []
 
     async def __aenter__(self) -> PipelineProbe:
-        await self._fetcher.start()
-        for consumer in self._committed.values():
-            await consumer.start()
+        try:
+            await self._fetcher.start()
+            for consumer in self._committed.values():
+                await consumer.start()
+        except BaseException:
+            await self.__aexit__()  # a broker that does not answer leaves no client open
+            raise
         await self._fetcher.topics()
         self.partitions = [
             TopicPartition(t, p)

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from caseflow.domain.dublin import OPEN_STAGES
 from caseflow.runtime.scrape import ScrapeCollector
 from services.dublin.store import DublinReader
 from services.dublin.views import (
     EXPIRING_WINDOWS,
     FAILURE_REASONS,
-    OPEN_STAGES,
     SIDE_INFLOW_REASONS,
     Figures,
 )

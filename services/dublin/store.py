@@ -8,11 +8,10 @@ from datetime import date, timedelta
 
 import asyncpg
 
+from caseflow.domain.dublin import ACCEPTED_STAGES, OPEN_STAGES
 from caseflow.events.envelope import legal_date_of
 from services.dublin.views import (
-    ACCEPTED_STAGES,
     EXPIRING_WINDOWS,
-    OPEN_STAGES,
     Figures,
     OpenClaim,
     member_state_label,

@@ -12,14 +12,15 @@ from datetime import date, timedelta
 from typing import Any, get_args
 
 from caseflow.domain import DublinState, Policy, case_view
-from caseflow.domain.dublin import dublin_stage, nl_responsibility, transfer_term
+from caseflow.domain.dublin import (
+    OPEN_STAGES,
+    dublin_stage,
+    nl_responsibility,
+    transfer_term,
+)
 from caseflow.domain.inflow import side_inflow_day
 from caseflow.events.partner import MemberState
 
-#: Stages of a procedure still running; the others are outcomes.
-OPEN_STAGES = ("claim_due", "claim_sent", "accepted", "transfer_scheduled")
-#: Stages with an accepted claim: only these have a running transfer deadline.
-ACCEPTED_STAGES = ("accepted", "transfer_scheduled")
 #: The Dublin states (EU + EEA + CH): the only values the member-state label may take.
 MEMBER_STATES = frozenset(get_args(MemberState))
 FORECAST_WEEKS = 12

@@ -191,6 +191,17 @@ async def erase(conn: asyncpg.Connection, case_id: str, schema: str = SCHEMA) ->
     }
 
 
+async def accepted_events(conn: asyncpg.Connection, schema: str = SCHEMA) -> list[bytes]:
+    """Every accepted partner event as intake republished it, in order of its time: the facts
+    of the live pipeline, for a replay of them (`caseflow report`)."""
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"bad schema name {schema!r}")
+    rows = await conn.fetch(
+        f"SELECT payload::text FROM {schema}.event_log ORDER BY event_time, event_id"
+    )
+    return [r[0].encode() for r in rows]
+
+
 def _deleted(status: str) -> int:
     """The row count of a ``DELETE n`` command status."""
     return int(status.rsplit(" ", 1)[-1])

@@ -12,9 +12,13 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import get_args
 
+from caseflow.domain.derived import LateCause
+from caseflow.domain.dublin import OPEN_STAGES
+from caseflow.domain.facts import NationalProcedureReason
 from caseflow.domain.penalty import accrue
-from caseflow.domain.taskforce import assigned_to_taskforce
+from caseflow.domain.taskforce import assigned_to_taskforce, goal_stock
 from caseflow.events.envelope import LEGAL_TZ, legal_date_of
 from caseflow.runtime.ticks import CLOCK_STAGE as SOURCE_STAGE
 
@@ -25,8 +29,12 @@ FORECAST_WINDOW_DAYS = 28
 #: Cumulative time-to-deadline buckets, in days (0 = due today, still on time).
 DUE_WITHIN_DAYS = (7, 14, 28, 56)
 TRANSFER_DUE_WITHIN_DAYS = (7, 28)
-#: Dublin stages of a claim that is not concluded.
-OPEN_STAGES = ("claim_sent", "accepted", "transfer_scheduled")
+#: The causes of a late decision (`decision.late`), and the label of one published before the
+#: cause was part of the event.
+LATE_CAUSES: tuple[LateCause, ...] = get_args(LateCause)
+LATE_CAUSE_UNKNOWN = "unknown"
+#: The projection's type of an instrument marked unlawful (an operator event, no case).
+INSTRUMENT_MARKED = "policy.instrument_invalidated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +114,6 @@ def day_start(day: date) -> float:
     return datetime.combine(day, time(0), tzinfo=LEGAL_TZ).timestamp()
 
 
-def goal_stock(assignment: int, today: date, start: date, goal: date) -> float:
-    """The stock that is on track for the goal: a straight line from the whole assignment on
-    the cut-off day to zero on the goal day."""
-    if today <= start:
-        return float(assignment)
-    if today >= goal:
-        return 0.0
-    return assignment * (goal - today).days / (goal - start).days
-
-
 def pipeline_clock(
     ticks: Sequence[tuple[str, datetime, str]],
 ) -> tuple[datetime | None, str | None]:
@@ -146,7 +144,11 @@ class Aggregates:
     #: lodged before the cut-off: the inputs of the Taskforce predicate.
     backlog: list[tuple[date, date | None, date | None, bool, int]] = field(default_factory=list)
     decisions: list[tuple[str, str, int]] = field(default_factory=list)
+    #: (cohort, cause, decisions) of the late decisions.
+    late: list[tuple[str, str, int]] = field(default_factory=list)
     breaches: list[tuple[str, int]] = field(default_factory=list)
+    #: (instrument, day of the ruling) of every instrument marked unlawful.
+    markings: list[tuple[str, date]] = field(default_factory=list)
     due: list[tuple[str, int, int]] = field(default_factory=list)
     overdue: list[tuple[str, int]] = field(default_factory=list)
     penalties: dict[str, list[PenaltyRow]] = field(default_factory=dict)
@@ -158,7 +160,7 @@ class Aggregates:
 COHORTS = ("taskforce", "regular")
 PENALTY_KINDS = ("statutory", "court")
 TRANSFER_OUTCOMES = ("completed", "failed", "expired")
-SIDE_INFLOW_REASONS = ("transfer_expired", "claim_rejected", "request_deadline_missed")
+SIDE_INFLOW_REASONS: tuple[NationalProcedureReason, ...] = get_args(NationalProcedureReason)
 Samples = list[tuple[tuple[str, ...], float]]
 
 
@@ -239,6 +241,13 @@ def _decisions(f: Figures) -> Samples:
     decisions = {(c, t): n for c, t, n in f.agg.decisions}
     cohorts = sorted({*COHORTS, *(c for c, _ in decisions)})
     return [((c, t), decisions.get((c, t), 0)) for c in cohorts for t in ("within", "late")]
+
+
+def _late(f: Figures) -> Samples:
+    late = {(c, cause): n for c, cause, n in f.agg.late}
+    cohorts = sorted({*COHORTS, *(c for c, _ in late)})
+    causes = [*LATE_CAUSES, *sorted({cause for _, cause in late} - set(LATE_CAUSES))]
+    return [((c, cause), late.get((c, cause), 0)) for c in cohorts for cause in causes]
 
 
 def _breaches(f: Figures) -> Samples:
@@ -361,6 +370,14 @@ SPECS: tuple[Spec, ...] = (
         _decisions,
     ),
     Spec(
+        "caseflow_late_decisions_total",
+        "counter",
+        "Decisions after the deadline (decision.late), by cohort and cause (linked_child, "
+        "side_inflow_over_term, other; unknown for records from before the cause).",
+        ("cohort", "cause"),
+        _late,
+    ),
+    Spec(
         "caseflow_breaches_total",
         "counter",
         "Deadlines breached (deadline.breached), by cohort.",
@@ -409,7 +426,21 @@ SPECS: tuple[Spec, ...] = (
         ("reason",),
         _side_inflow,
     ),
-    Spec("caseflow_claims_open", "gauge", "Open Dublin claims, by stage.", ("stage",), _claims),
+    Spec(
+        "caseflow_claims_open",
+        "gauge",
+        "Dublin procedures not concluded, by stage (caseflow.domain.dublin.OPEN_STAGES).",
+        ("stage",),
+        _claims,
+    ),
+    Spec(
+        "caseflow_policy_instrument_invalidated_timestamp_seconds",
+        "gauge",
+        "00:00 Amsterdam of the day from which an instrument is held unlawful (its ruling), as a "
+        "Unix time, by instrument (policy.instrument_invalidated).",
+        ("instrument",),
+        lambda f: sorted(((name,), day_start(on)) for name, on in f.agg.markings),
+    ),
     Spec(
         "caseflow_dead_letters_total",
         "counter",

@@ -10,27 +10,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from caseflow.domain.facts import InstrumentInvalidated
 from caseflow.domain.taskforce import COHORTS, cohort
 from caseflow.events import decode
-from caseflow.events.codec import Decoded
+from caseflow.events.codec import Decoded, DecodedOperator
 from caseflow.events.envelope import legal_date_of
-from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, INTAKE_REJECTED
+from caseflow.events.topics import CASE_DEADLINES, CASE_EVENTS, DUBLIN_EVENTS, INTAKE_REJECTED
 from caseflow.runtime.ticks import CLOCK_STAGE as SOURCE_STAGE
 from caseflow.runtime.ticks import TICK_HEADER, stage_of, tick_of
-from services.metrics.families import CLOCK_STAGE
+from services.metrics.families import CLOCK_STAGE, INSTRUMENT_MARKED, LATE_CAUSE_UNKNOWN
 
 PREFIX = "nl.asylum."
-#: Dublin stages, ranked: a stage only replaces one of lower or equal rank, because claim facts
-#: (case.events) and the Dublin service's verdicts (dublin.events) arrive on different topics.
-STAGE_RANK = {
-    "claim_sent": 1,
-    "accepted": 2,
-    "transfer_scheduled": 3,
-    "transferred": 4,
-    "rejected": 4,
-    "expired": 4,
-    "nl_responsible": 4,
-}
 PHASES = {
     "application.lodged": "lodged",
     "hearing.held": "hearing",
@@ -90,7 +80,9 @@ def parse(record: Any) -> Parsed:
         return dead_letter(record.partition, record.offset, record.headers)
     if record.value is None:
         return None
-    decoded = decode(record.value, max_bytes=MAX_RECORD_BYTES)
+    decoded = decode(record.value, max_bytes=MAX_RECORD_BYTES, operator=True)
+    if isinstance(decoded, DecodedOperator):
+        return marking(record.topic, decoded)
     if not isinstance(decoded, Decoded):
         return None
     return observe(record.topic, decoded)
@@ -120,6 +112,17 @@ def dead_letter(partition: int, offset: int, headers: Any) -> Observation:
     reason = h.get("caseflow_reason", "unknown")[:64]
     row = Row(f"dead-letter:{where}", INTAKE_REJECTED.name, "dead_letter", None, None, reason)
     return Observation(row)
+
+
+def marking(topic: str, decoded: DecodedOperator) -> Observation | None:
+    """An instrument marked unlawful (`caseflow policy invalidate`), counted once (the same
+    event lies in every partition) under the instrument's name, dated by the ruling."""
+    event = decoded.event
+    if event.type != InstrumentInvalidated.TYPE:
+        return None
+    instrument = str(getattr(decoded.data, "instrument", ""))
+    on = legal_date_of(event.time)
+    return Observation(Row(event.id, topic, INSTRUMENT_MARKED, None, on, instrument))
 
 
 def observe(topic: str, decoded: Decoded) -> Observation:
@@ -181,38 +184,26 @@ def observe(topic: str, decoded: Decoded) -> Observation:
             )
             patch.update(stat_final_eur=stat, court_final_eur=court)
             amount = stat + court
-    elif kind == "dublin.claim.sent":
-        patch.update(_stage("claim_sent"))
-    elif kind == "dublin.claim.answered":
-        patch.update(_stage("accepted" if data.get("accepted") else "rejected"))
-    elif kind == "claim.tacitly_accepted":
-        patch.update(_stage("accepted"))
-    elif kind == "dublin.transfer.scheduled":
-        patch.update(_stage("transfer_scheduled"))
+            label = str(data.get("cause") or LATE_CAUSE_UNKNOWN)
     elif kind == "dublin.transfer.completed":
         label = "completed"
-        patch.update(_stage("transferred"))
     elif kind == "dublin.transfer.failed":
         label = str(data.get("reason"))
-        # A failed transfer waits for a new one: back from "scheduled", unless already over.
-        patch.update(_stage("accepted"), dublin_force=True)
     elif kind == "transfer.deadline_set":
         patch["transfer_deadline"] = data.get("transfer_deadline")
     elif kind == "transfer.deadline_expired":
         label = "expired"
-        patch.update(_stage("expired"))
     elif kind == "national_procedure.entered":
         label = str(data.get("reason"))
-        patch.update(_stage("nl_responsible"))
+    if topic == DUBLIN_EVENTS.name and data.get("stage") is not None:
+        # The stage after the event, as the Dublin fold defines it (caseflow.domain.dublin.
+        # dublin_stage). One topic, keyed by case: the last one read is the current stage.
+        patch["dublin_stage"] = str(data["stage"])
     enriched = envelope.extensions.get("cohort")
     if enriched in COHORTS:
         patch["cohort"] = enriched
     row = Row(envelope.id, topic, kind, envelope.subject, on, label, amount)
     return Observation(row, {k: _jsonable(v) for k, v in patch.items()})
-
-
-def _stage(stage: str) -> dict[str, Any]:
-    return {"dublin_stage": stage, "dublin_rank": STAGE_RANK[stage]}
 
 
 def _jsonable(value: Any) -> Any:
@@ -227,12 +218,7 @@ def merge(observations: Iterable[Observation], cohort_cutoff: date) -> dict[str,
         if obs.row.case_id is None or not obs.patch:
             continue
         patch = patches.setdefault(obs.row.case_id, {})
-        incoming = dict(obs.patch)
-        if "dublin_rank" in incoming and "dublin_rank" in patch:
-            forced = incoming.get("dublin_force") and patch["dublin_rank"] < 4
-            if not forced and incoming["dublin_rank"] < patch["dublin_rank"]:
-                for key in ("dublin_stage", "dublin_rank", "dublin_force"):
-                    incoming.pop(key, None)
+        incoming = obs.patch
         patch.update(incoming)
         if "lodged_on" in incoming and "cohort" not in patch:
             lodged = date.fromisoformat(incoming["lodged_on"])

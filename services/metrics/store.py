@@ -13,10 +13,11 @@ from typing import Any
 
 import asyncpg
 
+from caseflow.domain.dublin import ACCEPTED_STAGES, OPEN_STAGES
 from services.metrics.families import (
     DUE_WITHIN_DAYS,
     FORECAST_WINDOW_DAYS,
-    OPEN_STAGES,
+    INSTRUMENT_MARKED,
     TRANSFER_DUE_WITHIN_DAYS,
     Aggregates,
     PenaltyRow,
@@ -39,6 +40,7 @@ COLUMNS: dict[str, str] = {
     "outcome": "text",
     "timeliness": "text",
     "transfer_deadline": "date",
+    "dublin_stage": "text",
     **{
         f"{p}_{c}": t
         for p in ("stat", "court")
@@ -62,17 +64,6 @@ def _value(column: str, sql_type: str) -> str:
 
 _SETS = [
     f"{c} = CASE WHEN p.doc ? '{c}' THEN {_value(c, t)} ELSE c.{c} END" for c, t in COLUMNS.items()
-]
-# A Dublin stage replaces one of lower or equal rank; a failed transfer (dublin_force) goes
-# back to "accepted" unless the claim is already over (rank 4).
-_STAGE_WINS = (
-    "(p.doc ? 'dublin_stage' AND ((p.doc->>'dublin_rank')::integer >= c.dublin_rank"
-    " OR (coalesce((p.doc->>'dublin_force')::boolean, false) AND c.dublin_rank < 4)))"
-)
-_SETS += [
-    f"dublin_stage = CASE WHEN {_STAGE_WINS} THEN p.doc->>'dublin_stage' ELSE c.dublin_stage END",
-    f"dublin_rank = CASE WHEN {_STAGE_WINS} THEN (p.doc->>'dublin_rank')::integer"
-    " ELSE c.dublin_rank END",
 ]
 
 PATCH_SQL = f"""
@@ -163,8 +154,13 @@ class Projection:
             agg.event_counts = [
                 (r["topic"], r["type"], r["label"], r["n"], r["eur"])
                 for r in await conn.fetch(
-                    f"SELECT topic, type, label, count(*) AS n, coalesce(sum(amount_eur), 0) AS eur"
-                    f" FROM {SCHEMA}.events GROUP BY 1, 2, 3"
+                    f"""SELECT topic, type, label, sum(n) AS n, sum(eur) AS eur FROM (
+                            SELECT topic, type, label, count(*) AS n,
+                                   coalesce(sum(amount_eur), 0) AS eur
+                            FROM {SCHEMA}.events GROUP BY 1, 2, 3
+                            UNION ALL
+                            SELECT topic, type, label, n, amount_eur FROM {SCHEMA}.kept_counts
+                        ) AS counted GROUP BY 1, 2, 3"""
                 )
             ]
             agg.open_cases = [
@@ -182,24 +178,23 @@ class Projection:
                 )
             ]
             agg.backlog = await _backlog(conn, cutoff, today)
+            by_cohort = await _by_cohort(
+                conn, ("decision.on_time", "decision.late", "deadline.breached")
+            )
             agg.decisions = [
-                (r["cohort"], r["timeliness"], r["n"])
-                for r in await conn.fetch(
-                    f"""SELECT coalesce(c.cohort, 'unknown') AS cohort,
-                               CASE e.type WHEN 'decision.late' THEN 'late' ELSE 'within' END
-                                   AS timeliness,
-                               count(*) AS n
-                        FROM {SCHEMA}.events e LEFT JOIN {SCHEMA}.cases c USING (case_id)
-                        WHERE e.type IN ('decision.on_time', 'decision.late')
-                        GROUP BY 1, 2"""
-                )
+                (c, "late" if t == "decision.late" else "within", n)
+                for c, t, _label, n in by_cohort
+                if t != "deadline.breached"
             ]
-            agg.breaches = [
-                (r["cohort"], r["n"])
+            agg.late = [(c, str(label), n) for c, t, label, n in by_cohort if t == "decision.late"]
+            agg.breaches = [(c, n) for c, t, _label, n in by_cohort if t == "deadline.breached"]
+            agg.markings = [
+                (r["label"], r["on"])
                 for r in await conn.fetch(
-                    f"""SELECT coalesce(c.cohort, 'unknown') AS cohort, count(*) AS n
-                        FROM {SCHEMA}.events e LEFT JOIN {SCHEMA}.cases c USING (case_id)
-                        WHERE e.type = 'deadline.breached' GROUP BY 1"""
+                    f"""SELECT label, min(on_date) AS on FROM {SCHEMA}.events
+                        WHERE type = $1 AND label IS NOT NULL AND on_date IS NOT NULL
+                        GROUP BY 1""",
+                    INSTRUMENT_MARKED,
                 )
             ]
             agg.penalties = await _penalties(conn)
@@ -245,10 +240,30 @@ async def _dated(conn: asyncpg.Connection, agg: Aggregates, today: date) -> None
                 for d in TRANSFER_DUE_WITHIN_DAYS
             )
         }
-            FROM {SCHEMA}.cases WHERE dublin_stage IN ('accepted', 'transfer_scheduled')""",
+            FROM {SCHEMA}.cases WHERE dublin_stage = ANY($2::text[])""",
         today,
+        list(ACCEPTED_STAGES),
     )
     agg.transfers_due = [(d, transfers[f"d{d}"]) for d in TRANSFER_DUE_WITHIN_DAYS]
+
+
+async def _by_cohort(
+    conn: asyncpg.Connection, types: Sequence[str]
+) -> list[tuple[str, str, str | None, int]]:
+    """(cohort, type, label, events) of the given types: the cohort of the event's case, or the
+    one kept with the counts of an erased case."""
+    rows = await conn.fetch(
+        f"""SELECT cohort, type, label, sum(n) AS n FROM (
+                SELECT coalesce(c.cohort, 'unknown') AS cohort, e.type, e.label, count(*) AS n
+                FROM {SCHEMA}.events e LEFT JOIN {SCHEMA}.cases c USING (case_id)
+                WHERE e.type = ANY($1::text[]) GROUP BY 1, 2, 3
+                UNION ALL
+                SELECT coalesce(cohort, 'unknown'), type, label, n FROM {SCHEMA}.kept_counts
+                WHERE type = ANY($1::text[])
+            ) AS counted GROUP BY 1, 2, 3""",
+        list(types),
+    )
+    return [(r["cohort"], r["type"], r["label"], r["n"]) for r in rows]
 
 
 async def _backlog(
@@ -292,10 +307,21 @@ async def _penalties(conn: asyncpg.Connection) -> dict[str, list[PenaltyRow]]:
     return found
 
 
+KEEP_COUNTS_SQL = f"""
+INSERT INTO {SCHEMA}.kept_counts (topic, type, label, cohort, n, amount_eur)
+SELECT e.topic, e.type, e.label, c.cohort, count(*), coalesce(sum(e.amount_eur), 0)
+FROM {SCHEMA}.events e LEFT JOIN {SCHEMA}.cases c USING (case_id)
+WHERE e.case_id = $1 GROUP BY 1, 2, 3, 4
+"""
+
+
 async def erase(conn: asyncpg.Connection, case_id: str) -> dict[str, int]:
     """Remove one case from the metrics projection (erasure on request): its row and every event
-    counted for it, so the business figures no longer include it. Call inside the caller's
-    transaction; returns the rows removed per table, idempotent."""
+    counted for it. What those events counted stays in ``kept_counts`` — grouped by topic, type,
+    label and the case's cohort, with no case id and no event id — so the durable counters never
+    step down. Call inside the caller's transaction; returns the rows removed per table,
+    idempotent (a second call finds nothing to remove or keep)."""
+    await conn.execute(KEEP_COUNTS_SQL, case_id)
     removed = {}
     for table in ("events", "cases"):
         status = await conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE case_id = $1", case_id)

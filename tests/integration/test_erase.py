@@ -1,6 +1,8 @@
 """`caseflow case erase ID`: after the live pipeline has seen a case, erasing it leaves no row in
 any schema that names the case or any of its events, the operator APIs answer 404 for it, every
-other row is exactly as it was, and erasing again removes nothing."""
+other row is exactly as it was (the metrics projection only keeps what the case counted, without
+naming it), erasing again removes nothing — and no business counter steps down, so the alert
+rules page nobody (docs/metrics.md, "Reading the business series")."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+from prometheus_client.parser import text_string_to_metric_families
 
 from caseflow.ops.erase import ERASERS, erase_case
+from tests.deploy.rules import BUSINESS_ALERTS, promtool, quiet_after_step
 from tests.integration.pipeline_harness import pipeline
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -23,6 +27,9 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 #: intake, deadline, Dublin and the metrics projection.
 ERASED = "case-d"
 SCHEMAS = tuple(ERASERS)
+#: Where the metrics projection keeps an erased case's contribution to the counters.
+KEPT = "metrics.kept_counts"
+Scrape = dict[str, dict[tuple[tuple[str, str], ...], float]]
 
 
 async def _rows(conn: asyncpg.Connection) -> dict[str, set[str]]:
@@ -85,6 +92,31 @@ async def _status(session: aiohttp.ClientSession, url: str) -> int:
         return answer.status
 
 
+async def _scrape(session: aiohttp.ClientSession, port: int) -> Scrape:
+    """The metrics service's business families as Prometheus reads them, after its cache."""
+    await asyncio.sleep(0.6)
+    async with session.get(f"http://127.0.0.1:{port}/metrics") as answer:
+        text = await answer.text()
+    found: Scrape = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name.startswith("caseflow_") and not sample.name.endswith("_created"):
+                found.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = (
+                    sample.value
+                )
+    return found
+
+
+def _counters(scrape: Scrape) -> Scrape:
+    """The durable counters of the projection (process counters start again with a worker)."""
+    process = ("caseflow_metrics_records", "caseflow_metrics_duplicates", "caseflow_metrics_ign")
+    return {
+        name: samples
+        for name, samples in scrape.items()
+        if name.endswith("_total") and not name.startswith(process)
+    }
+
+
 async def test_erase_removes_the_case_everywhere_and_nothing_else(tmp_path: Path) -> None:
     async with pipeline(tmp_path, metrics=True) as live:
         await live.publish(DATA / "sample.jsonl")
@@ -104,14 +136,19 @@ async def test_erase_removes_the_case_everywhere_and_nothing_else(tmp_path: Path
                 assert await _status(session, f"{deadline}/{ERASED}") == 200
                 assert await _status(session, f"{dublin}/{ERASED}") == 200
 
+                metrics_port = live.services["metrics"].port
+                counted = await _scrape(session, metrics_port)
                 erased = await erase_case(live.dsn, ERASED)
                 assert erased.total == sum(len(rows) for rows in touched.values())
                 assert set(erased.removed) >= set(touched)
 
                 after = await _rows(conn)
                 assert _mentions(after, needles) == {}
+                kept = after.pop(KEPT)
                 untouched = {t: rows - set(touched.get(t, [])) for t, rows in before.items()}
+                assert before.pop(KEPT) == set() and untouched.pop(KEPT) == set()
                 assert after == untouched
+                assert kept, "the erased case's counts are kept"
                 assert await _status(session, f"{deadline}/{ERASED}") == 404
                 assert await _status(session, f"{dublin}/{ERASED}") == 404
                 assert await _status(session, f"{deadline}/case-a") == 200
@@ -126,10 +163,19 @@ async def test_erase_removes_the_case_everywhere_and_nothing_else(tmp_path: Path
             assert refused.returncode != 0
             bad = await _cli(home, live.dsn, "no such/id", "--yes")
             assert bad.returncode == 2
-            assert await _rows(conn) == untouched
+            assert {t: r for t, r in (await _rows(conn)).items() if t != KEPT} == untouched
+            # case-b breached its deadline, capped its penalty and was decided late.
             done = await _cli(home, live.dsn, "case-b", "--yes")
             assert done.returncode == 0, done.stderr
             assert "rows removed from every schema" in done.stdout, done.stdout
             assert not _mentions(await _rows(conn), {"case-b"})
+            async with aiohttp.ClientSession() as session:
+                remaining = await _scrape(session, metrics_port)
         finally:
             await conn.close()
+    breaches = counted["caseflow_breaches_total"][(("cohort", "taskforce"),)]
+    assert breaches >= 1, "a breached case was erased"
+    assert _counters(remaining) == _counters(counted)
+    # The scrapes before and after, as a day of series stepping at the erasure: no alert.
+    if promtool:
+        quiet_after_step(counted, remaining, BUSINESS_ALERTS, tmp_path)

@@ -13,7 +13,7 @@ from caseflow.ops.registry import schemas
 from caseflow.runtime.db import create_pool, migrate
 from services.metrics.families import figures
 from services.metrics.projection import on_batch
-from services.metrics.store import SCHEMA, Projection
+from services.metrics.store import SCHEMA, Projection, erase
 from tests.unit.metrics.records import dead_letter, event, tick
 
 pytestmark = pytest.mark.infra
@@ -207,3 +207,56 @@ async def test_redelivery_and_other_batching_change_nothing(projection: Projecti
     assert await snapshot(projection) == once
     assert sum(first.new.values()) == 13 and sum(again.new.values()) == 0
     assert sum(again.duplicates.values()) == 13
+
+
+#: The durable counters (docs/metrics.md, contract point 2) and the projection's own.
+COUNTERS = (
+    "caseflow_applications_lodged_total",
+    "caseflow_decisions_total",
+    "caseflow_late_decisions_total",
+    "caseflow_breaches_total",
+    "caseflow_warnings_total",
+    "caseflow_penalty_capped_total",
+    "caseflow_penalty_capped_euros_total",
+    "caseflow_transfers_total",
+    "caseflow_side_inflow_total",
+    "caseflow_dead_letters_total",
+    "caseflow_metrics_events_total",
+)
+
+
+async def test_an_erased_case_keeps_its_counts_but_not_its_data(projection: Projection) -> None:
+    records = [
+        *stream(),
+        event(
+            "case.deadlines",
+            "tf-2",
+            5,
+            "deadline.breached",
+            D("2020-06-09"),
+            {"deadline": "2020-06-08"},
+            source="deadline",
+        ),
+    ]
+    await on_batch(records, projection, CUTOFF)
+    before = await snapshot(projection)
+    assert dict(before["caseflow_breaches_total"])[("taskforce",)] == 1
+    async with projection.pool.acquire() as conn, conn.transaction():
+        removed = await erase(conn, "tf-2")
+    assert removed == {"metrics.events": 5, "metrics.cases": 1}
+    after = await snapshot(projection)
+    for name in COUNTERS:
+        assert after[name] == before[name], name  # not one step down, cohort and all
+    # The data is gone: the case is no longer open, lodged, decided or in the assignment ...
+    assert dict(after["caseflow_taskforce_assignment_cases"])[()] == 2
+    async with projection.pool.acquire() as conn:
+        kept = [tuple(r) for r in await conn.fetch(f"SELECT * FROM {SCHEMA}.kept_counts")]
+        assert not await conn.fetchval(
+            f"SELECT count(*) FROM {SCHEMA}.events WHERE case_id = 'tf-2'"
+        )
+        # ... and what is kept names neither the case nor an event.
+        assert kept and not [r for r in kept if any("tf-2" in str(v) for v in r)]
+        assert not [r for r in kept if r[0] not in ("case.events", "case.deadlines")]
+        again = await erase(conn, "tf-2")
+    assert sum(again.values()) == 0
+    assert await snapshot(projection) == after

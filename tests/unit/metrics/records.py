@@ -61,3 +61,17 @@ def dead_letter(reason: str, source_offset: int, offset: int = 0) -> Record:
         ("caseflow_source_offset", str(source_offset).encode()),
     )
     return Record("intake.rejected", 0, offset, b'{"broken', headers)
+
+
+def marking(instrument: str, ruling_on: date, *, partition: int = 0) -> Record:
+    """`caseflow policy invalidate`'s operator event as it lies in one partition of case.events:
+    no subject, source operator, the same id in every partition."""
+    body = {
+        "specversion": "1.0",
+        "id": f"marking-{instrument}",
+        "source": "operator",
+        "type": "nl.asylum.policy.instrument_invalidated",
+        "time": f"{ruling_on.isoformat()}T12:00:00+01:00",
+        "data": {"instrument": instrument, "ruling": "ECLI:NL:RBDHA:2023:136"},
+    }
+    return Record("case.events", partition, 0, json.dumps(body).encode())

@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime
 
+from caseflow.domain.taskforce import goal_stock
 from services.metrics.families import (
     Aggregates,
     PenaltyRow,
     figures,
     forecast,
-    goal_stock,
     penalty_figures,
     pipeline_clock,
 )
@@ -95,7 +95,7 @@ def dublin(type_: str, n: int, topic: str = "case.events", **data: object) -> Ob
     return observation(event(topic, "d1", n, type_, D("2020-05-01"), dict(data)))
 
 
-def test_a_dublin_stage_never_goes_back_except_after_a_failed_transfer() -> None:
+def test_the_dublin_stage_is_the_one_the_dublin_service_published_last() -> None:
     tacit = dublin(
         "claim.tacitly_accepted",
         1,
@@ -103,17 +103,72 @@ def test_a_dublin_stage_never_goes_back_except_after_a_failed_transfer() -> None
         accepted_on="2020-03-20",
         kind="take_charge",
         sent_on="2020-01-20",
+        stage="accepted",
     )
+    # A claim fact on case.events says nothing about the stage: the Dublin fold decides it.
     sent = dublin("dublin.claim.sent", 2, member_state="DE", kind="take_charge", eurodac_hit=False)
-    # The verdict came in before the claim on another topic: still accepted.
+    assert "dublin_stage" not in sent.patch
     assert merge([tacit, sent], CUTOFF)["d1"]["dublin_stage"] == "accepted"
-    scheduled = dublin("dublin.transfer.scheduled", 3, planned_on="2020-05-10")
-    failed = dublin("dublin.transfer.failed", 4, reason="suspended")
-    assert merge([scheduled, failed], CUTOFF)["d1"]["dublin_stage"] == "accepted"
-    expired = dublin(
-        "transfer.deadline_expired", 5, "dublin.events", transfer_deadline="2020-09-20"
+    failed = dublin(
+        "dublin.stage_changed", 3, "dublin.events", stage="accepted", previous="transfer_scheduled"
     )
-    assert merge([expired, failed], CUTOFF)["d1"]["dublin_stage"] == "expired"
+    expired = dublin(
+        "transfer.deadline_expired",
+        4,
+        "dublin.events",
+        transfer_deadline="2020-09-20",
+        stage="nl_responsible",
+    )
+    assert merge([failed, expired], CUTOFF)["d1"]["dublin_stage"] == "nl_responsible"
+    # The side-inflow on case.events carries the stage too, but only dublin.events is read for
+    # it: one topic, in order, so no two readings of the same change can disagree.
+    entered = dublin(
+        "national_procedure.entered",
+        5,
+        reason="transfer_expired",
+        original_lodged_on="2020-01-10",
+        stage="nl_responsible",
+    )
+    assert entered.row.label == "transfer_expired" and "dublin_stage" not in entered.patch
+
+
+def test_a_late_decision_is_counted_by_its_cause() -> None:
+    late = observation(
+        event(
+            "case.deadlines",
+            "c1",
+            1,
+            "decision.late",
+            D("2020-11-20"),
+            {
+                "outcome": "granted",
+                "deadline": "2020-06-08",
+                "days_late": 165,
+                "statutory_penalty_eur": 0,
+                "court_penalty_eur": 0,
+                "cause": "linked_child",
+            },
+            source="deadline",
+        )
+    )
+    assert late.row.label == "linked_child"
+    agg = Aggregates(late=[("taskforce", "linked_child", 3), ("regular", "unknown", 1)])
+    found = families(agg)["caseflow_late_decisions_total"]
+    assert found[("taskforce", "linked_child")] == 3
+    assert found[("regular", "unknown")] == 1
+    assert found[("regular", "side_inflow_over_term")] == 0  # every known cause has a series
+
+
+def test_an_instrument_marked_unlawful_is_counted_once_dated_by_its_ruling() -> None:
+    from tests.unit.metrics.records import marking
+
+    copies = [observation(marking("WBV 2022/22", D("2023-01-16"), partition=p)) for p in (0, 1)]
+    assert copies[0].row.event_id == copies[1].row.event_id  # one event in every partition
+    assert copies[0].row.case_id is None and copies[0].row.label == "WBV 2022/22"
+    agg = Aggregates(markings=[("WBV 2022/22", D("2023-01-16"))])
+    found = families(agg)["caseflow_policy_instrument_invalidated_timestamp_seconds"]
+    # 00:00 Amsterdam (CET, UTC+1) of the day of the ruling.
+    assert found[("WBV 2022/22",)] == datetime(2023, 1, 15, 23, tzinfo=UTC).timestamp()
 
 
 def test_penalty_as_in_the_domain_example() -> None:
@@ -156,6 +211,7 @@ def test_known_labels_report_zero_before_anything_happened() -> None:
     assert found["caseflow_decisions_total"][("taskforce", "late")] == 0
     assert found["caseflow_side_inflow_total"][("transfer_expired",)] == 0
     assert found["caseflow_claims_open"][("accepted",)] == 0
+    assert found["caseflow_claims_open"][("claim_due",)] == 0  # the domain's OPEN_STAGES
     # Without a pipeline clock there is no pipeline day to measure deadlines against.
     assert "caseflow_open_cases_due" not in found
 

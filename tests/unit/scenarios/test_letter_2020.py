@@ -3,7 +3,6 @@ pipeline (here: the offline replay) computes the figures from it."""
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -13,7 +12,6 @@ import pytest
 
 from caseflow.domain import Policy
 from caseflow.domain.stock import monthly_series
-from caseflow.ops import report
 from caseflow.ops.replay import Replay, replay
 from scenarios.letter_2020 import generate, letter_figures, write
 
@@ -87,20 +85,6 @@ def test_monthly_series_adds_up(replayed: Replay) -> None:
     assert sum(r["side_inflow"] for r in rows) <= figures["side_inflow_2020"]
     stock = [r["taskforce_stock"] for r in rows]
     assert stock == sorted(stock, reverse=True)
-
-
-def test_report_renders_and_its_csv_matches_the_series(replayed: Replay, tmp_path: Path) -> None:
-    terms, dublins = states(replayed)
-    rows = monthly_series(terms, dublins, Policy(), date(2020, 12, 31))
-    written = report.write(rows, "2020-12", tmp_path)
-    names = {p.name for p in written}
-    assert {"caseflow-2020-12.csv", "caseflow-2020-12.md", "caseflow-2020-12.html"} <= names
-    pngs = [p for p in written if p.suffix == ".png"]
-    assert len(pngs) == 3 and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
-    with (tmp_path / "caseflow-2020-12.csv").open() as handle:
-        table = list(csv.DictReader(handle))
-    assert [{k: int(v) if k != "month" else v for k, v in r.items()} for r in table] == rows
-    assert "Taskforce stock" in (tmp_path / "caseflow-2020-12.md").read_text()
 
 
 def test_cli_writes_the_file(tmp_path: Path) -> None:
