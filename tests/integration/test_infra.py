@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -21,6 +22,7 @@ from caseflow.ops import infra, registry
 from caseflow.ops.infra import pid_alive
 from caseflow.runtime.db import migrate
 from caseflow.runtime.settings import load_settings
+from tests.integration.pipeline_harness import free_port
 
 
 def _lodging(case_id: str) -> Envelope:
@@ -146,8 +148,8 @@ async def test_concurrent_workers_migrate_once(dsn: str) -> None:
 
 def test_infra_cli_up_twice_status_and_down_leaves_no_process(tmp_path: Path) -> None:
     env_args = ["--home", str(tmp_path / "home")]
-    env = {"CASEFLOW_BROKER_PORT": "19094", "CASEFLOW_DATABASE_NAME": "caseflow_test"}
-    import os
+    port = free_port()
+    env = {"CASEFLOW_BROKER_PORT": str(port), "CASEFLOW_DATABASE_NAME": "caseflow_test_infra"}
 
     full_env = {**os.environ, **env}
     cli = [sys.executable, "-m", "caseflow.ops.cli", *env_args]
@@ -173,5 +175,5 @@ def test_infra_cli_up_twice_status_and_down_leaves_no_process(tmp_path: Path) ->
     assert run("infra", "down").returncode == 0
     assert not pid_alive(state["broker_pid"])
     assert run("infra", "status").returncode == 1
-    assert not infra.port_open("127.0.0.1", 19094)
+    assert not infra.port_open("127.0.0.1", port)
     assert load_settings().broker_port == 19092
